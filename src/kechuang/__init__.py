@@ -1,0 +1,1 @@
+"""kechuang (科创): the operating platform of a regional science and technology innovation center."""

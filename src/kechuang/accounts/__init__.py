@@ -1,0 +1,1 @@
+"""Users, organisations, memberships with roles, expert profiles and API tokens."""

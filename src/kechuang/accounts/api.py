@@ -1,0 +1,303 @@
+"""``/api/v1`` endpoints of the accounts app: me, organisations, memberships, experts, tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
+
+from kechuang.accounts import selectors, services
+from kechuang.accounts.models import ExpertProfile, Membership, Organization, Work
+from kechuang.accounts.schemas import (
+    ExpertProfileIn,
+    ExpertProfileOut,
+    MembershipIn,
+    MembershipOut,
+    MeOut,
+    OrganizationIn,
+    OrganizationOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+    WorkIn,
+    WorkOut,
+)
+from kechuang.core.errors import NotFound
+from kechuang.core.i18n import localized
+from kechuang.core.idempotency import idempotent
+from kechuang.core.paging import paginate
+from kechuang.core.regions import all_regions
+
+router = Router()
+PUBLIC = None  # no authentication required; request.user may still be signed in
+
+
+class PageOf(Schema):
+    count: int
+    page: int
+    pages: int
+    page_size: int
+
+
+class OrganizationPage(PageOf):
+    items: list[OrganizationOut]
+
+
+class ExpertPage(PageOf):
+    items: list[ExpertProfileOut]
+
+
+class MembershipPage(PageOf):
+    items: list[MembershipOut]
+
+
+def organization_out(organization: Organization) -> dict[str, Any]:
+    region = all_regions().get(organization.region)
+    return {
+        "id": organization.pk,
+        "name": organization.name,
+        "display_name": localized(organization.name),
+        "kind": organization.kind,
+        "status": organization.status,
+        "uscc": organization.uscc,
+        "region": {"code": organization.region, "name": region.name if region else organization.region},
+        "sectors": organization.sectors,
+        "description": organization.description,
+        "website": organization.website,
+        "created_at": organization.created_at,
+    }
+
+
+def membership_out(membership: Membership) -> dict[str, Any]:
+    return {
+        "id": membership.pk,
+        "user": membership.user.username,
+        "organization_id": membership.organization_id,
+        "organization": localized(membership.organization.name),
+        "role": membership.role,
+        "status": membership.status,
+        "note": membership.note,
+        "requested_at": membership.requested_at,
+        "decided_at": membership.decided_at,
+    }
+
+
+def work_out(work: Work) -> dict[str, Any]:
+    return {"id": work.pk, "kind": work.kind, "title": work.title, "abstract": work.abstract, "year": work.year,
+            "venue": work.venue, "identifier": work.identifier}
+
+
+def expert_out(profile: ExpertProfile, works: list[Work]) -> dict[str, Any]:
+    return {
+        "id": profile.pk,
+        "name": profile.name,
+        "display_name": localized(profile.name),
+        "title": profile.title,
+        "affiliation_id": profile.affiliation_id,
+        "affiliation": localized(profile.affiliation.name) if profile.affiliation else None,
+        "fields": profile.fields,
+        "keywords_zh": profile.keywords_zh,
+        "keywords_en": profile.keywords_en,
+        "orcid": profile.orcid,
+        "bio": profile.bio,
+        "email": profile.user.email if profile.show_email else None,
+        "works": [work_out(w) for w in works],
+    }
+
+
+# ---------------------------------------------------------------- me
+
+
+@router.get("/me", response=MeOut, tags=["me"], summary="The signed-in user, with roles and memberships")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    memberships = list(selectors.memberships_of(user).select_related("user"))  # type: ignore[arg-type]
+    return {
+        "id": user.pk,
+        "username": user.username,  # type: ignore[union-attr]
+        "email": user.email,  # type: ignore[union-attr]
+        "display_name": user.display_name,  # type: ignore[union-attr]
+        "is_operator": user.has_perm("accounts.view_audit"),
+        "roles": sorted({m.role for m in memberships if m.status == "approved"}),
+        "memberships": [membership_out(m) for m in memberships],
+    }
+
+
+# ---------------------------------------------------------------- organisations
+
+
+class OrganizationFilters(Schema):
+    q: str = ""
+    kind: str = ""
+    region: str = ""
+    sector: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/organizations", response=OrganizationPage, auth=PUBLIC, tags=["organizations"],
+            summary="Active organisations, filtered and paged")
+def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]) -> dict[str, Any]:
+    found = selectors.organizations(query=filters.q.strip(), kind=filters.kind, region=filters.region,
+                                    sector=filters.sector)
+    page = paginate(found, page=filters.page, page_size=filters.page_size)
+    return page.as_dict([organization_out(o) for o in page.items])
+
+
+@router.get("/organizations/{organization_id}", response=OrganizationOut, auth=PUBLIC, tags=["organizations"])
+def get_organization(request: HttpRequest, organization_id: int) -> dict[str, Any]:
+    return organization_out(selectors.get_organization_for(request.user, organization_id))
+
+
+@router.post("/organizations", response={201: OrganizationOut}, tags=["organizations"],
+             summary="Create an organisation (operators)")
+@decorate_view(idempotent)
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[int, dict[str, Any]]:
+    organization = services.create_organization(
+        actor=request.user,  # type: ignore[arg-type]
+        name=payload.name.as_value(), kind=payload.kind, region=payload.region, uscc=payload.uscc,
+        sectors=payload.sectors, description=payload.description.as_value() if payload.description else None,
+        website=payload.website,
+    )
+    return 201, organization_out(organization)
+
+
+@router.get("/organizations/{organization_id}/memberships", response=MembershipPage, tags=["memberships"],
+            summary="Members and requests of an organisation (its admins and operators)")
+def organization_memberships(request: HttpRequest, organization_id: int, page: int = 1) -> dict[str, Any]:
+    organization = selectors.get_organization_for(request.user, organization_id)
+    if not request.user.has_perm("accounts.view_org_memberships", organization):
+        raise NotFound()
+    result = paginate(selectors.organization_members(organization).select_related("organization"), page=page)
+    return result.as_dict([membership_out(m) for m in result.items])
+
+
+# ---------------------------------------------------------------- memberships
+
+
+@router.get("/memberships", response=list[MembershipOut], tags=["memberships"], summary="My memberships")
+def my_memberships(request: HttpRequest) -> list[dict[str, Any]]:
+    return [membership_out(m) for m in selectors.memberships_of(request.user).select_related("user")]  # type: ignore[arg-type]
+
+
+@router.post("/memberships", response={201: MembershipOut}, tags=["memberships"],
+             summary="Ask to hold a role in an organisation")
+def request_membership(request: HttpRequest, payload: MembershipIn) -> tuple[int, dict[str, Any]]:
+    organization = selectors.get_organization_for(request.user, payload.organization_id)
+    membership = services.request_membership(
+        actor=request.user, organization=organization, role=payload.role, note=payload.note  # type: ignore[arg-type]
+    )
+    return 201, membership_out(membership)
+
+
+@router.post("/memberships/{membership_id}/approve", response=MembershipOut, tags=["memberships"])
+def approve_membership(request: HttpRequest, membership_id: int) -> dict[str, Any]:
+    membership = selectors.get_membership_for(request.user, membership_id)
+    return membership_out(services.approve_membership(actor=request.user, membership=membership))  # type: ignore[arg-type]
+
+
+@router.post("/memberships/{membership_id}/reject", response=MembershipOut, tags=["memberships"])
+def reject_membership(request: HttpRequest, membership_id: int) -> dict[str, Any]:
+    membership = selectors.get_membership_for(request.user, membership_id)
+    return membership_out(services.reject_membership(actor=request.user, membership=membership))  # type: ignore[arg-type]
+
+
+@router.post("/memberships/{membership_id}/revoke", response=MembershipOut, tags=["memberships"])
+def revoke_membership(request: HttpRequest, membership_id: int) -> dict[str, Any]:
+    membership = selectors.get_membership_for(request.user, membership_id)
+    return membership_out(services.revoke_membership(actor=request.user, membership=membership))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- experts
+
+
+class ExpertFilters(Schema):
+    q: str = ""
+    field: str = ""
+    affiliation: int | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/experts", response=ExpertPage, auth=PUBLIC, tags=["experts"], summary="Expert profiles I may see")
+def list_experts(request: HttpRequest, filters: Query[ExpertFilters]) -> dict[str, Any]:
+    found = selectors.expert_profiles_visible_to(
+        request.user, query=filters.q.strip(), field=filters.field, affiliation=filters.affiliation
+    )
+    page = paginate(found, page=filters.page, page_size=filters.page_size)
+    return page.as_dict([expert_out(p, []) for p in page.items])
+
+
+@router.get("/experts/{profile_id}", response=ExpertProfileOut, auth=PUBLIC, tags=["experts"])
+def get_expert(request: HttpRequest, profile_id: int) -> dict[str, Any]:
+    profile = selectors.get_expert_profile_for(request.user, profile_id)
+    return expert_out(profile, selectors.visible_works(request.user, profile))
+
+
+@router.put("/me/expert-profile", response=ExpertProfileOut, tags=["experts"],
+            summary="Create or replace my expert profile")
+def save_my_profile(request: HttpRequest, payload: ExpertProfileIn) -> dict[str, Any]:
+    affiliation = None
+    if payload.affiliation_id is not None:
+        affiliation = selectors.get_organization_for(request.user, payload.affiliation_id)
+    profile = services.save_expert_profile(
+        actor=request.user,  # type: ignore[arg-type]
+        name=payload.name.as_value(), title=payload.title.as_value() if payload.title else {},
+        affiliation=affiliation, fields=payload.fields, keywords_zh=payload.keywords_zh,
+        keywords_en=payload.keywords_en, orcid=payload.orcid or None,
+        bio=payload.bio.as_value() if payload.bio else {}, visibility=payload.visibility,
+        show_works=payload.show_works, show_email=payload.show_email,
+    )
+    return expert_out(profile, list(profile.works.all()))
+
+
+def _own_profile(request: HttpRequest) -> ExpertProfile:
+    profile = ExpertProfile.objects.filter(user=request.user).first()  # type: ignore[misc]
+    if profile is None:
+        raise NotFound()
+    return profile
+
+
+@router.post("/me/expert-profile/works", response={201: WorkOut}, tags=["experts"])
+def add_work(request: HttpRequest, payload: WorkIn) -> tuple[int, dict[str, Any]]:
+    work = services.add_work(
+        actor=request.user, profile=_own_profile(request), kind=payload.kind,  # type: ignore[arg-type]
+        title=payload.title.as_value(), abstract=payload.abstract.as_value() if payload.abstract else None,
+        year=payload.year, venue=payload.venue, identifier=payload.identifier, is_public=payload.is_public,
+    )
+    return 201, work_out(work)
+
+
+@router.delete("/me/expert-profile/works/{work_id}", response={204: None}, tags=["experts"])
+def delete_work(request: HttpRequest, work_id: int) -> tuple[int, None]:
+    work = _own_profile(request).works.filter(pk=work_id).first()
+    if work is None:
+        raise NotFound()
+    services.delete_work(actor=request.user, work=work)  # type: ignore[arg-type]
+    return 204, None
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@router.get("/tokens", response=list[TokenOut], tags=["tokens"], summary="My personal access tokens")
+def list_tokens(request: HttpRequest) -> list[Any]:
+    return list(selectors.tokens_of(request.user))  # type: ignore[arg-type]
+
+
+@router.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"],
+             summary="Create a token; the response carries it once")
+def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+    token, raw = services.create_access_token(actor=request.user, name=payload.name, expires_at=payload.expires_at)  # type: ignore[arg-type]
+    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke a token")
+def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+    token = selectors.tokens_of(request.user).filter(pk=token_id).first()  # type: ignore[arg-type]
+    if token is None:
+        raise NotFound()
+    services.revoke_access_token(actor=request.user, token=token)  # type: ignore[arg-type]
+    return 204, None

@@ -1,0 +1,1 @@
+"""Named cross-cutting pieces: money, identifiers, regions, bilingual text, audit, errors, idempotency."""

@@ -1,0 +1,87 @@
+"""The ``Idempotency-Key`` mechanism for POSTs that move money or capacity.
+
+A client sends a unique key with a POST; the first answer is stored and replayed for every retry
+with the same key and the same body, so a timeout never books or pays twice. The same key with a
+different body is refused (``idempotency_key_reused``); a retry that arrives while the first
+request still runs is told so (``idempotency_in_progress``). Keys are scoped to the caller.
+Server errors (5xx) are not stored, so the client may retry them. Records older than
+:data:`RETENTION` may be purged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from kechuang.core.errors import ErrorCode, problem
+from kechuang.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+RETENTION = timedelta(hours=24)
+
+
+def _principal(request: HttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    credential = request.headers.get("Authorization", "")
+    if credential:
+        return "token:" + hashlib.sha256(credential.encode()).hexdigest()
+    return None
+
+
+def _problem_response(code: ErrorCode) -> HttpResponse:
+    body = problem(code)
+    return JsonResponse(body, status=int(str(body["status"])), content_type="application/problem+json")
+
+
+def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap an API operation's ``run`` (use with ``ninja.decorators.decorate_view``)."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = request.headers.get(HEADER, "").strip()
+        principal = _principal(request)
+        if not key or principal is None:
+            return run(request, *args, **kwargs)
+        if len(key) > 255:
+            return _problem_response(ErrorCode.BAD_REQUEST)
+        digest = hashlib.sha256(
+            request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
+        ).hexdigest()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    principal=principal, key=key, method=request.method or "POST", path=request.path[:500],
+                    request_hash=digest,
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+            if existing.request_hash != digest:
+                return _problem_response(ErrorCode.IDEMPOTENCY_KEY_REUSED)
+            if existing.status is None:
+                return _problem_response(ErrorCode.IDEMPOTENCY_IN_PROGRESS)
+            replay = HttpResponse(bytes(existing.body or b""), status=existing.status, content_type=existing.content_type)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            response = run(request, *args, **kwargs)
+        except BaseException:
+            record.delete()
+            raise
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            record.delete()
+            return response
+        record.status = response.status_code
+        record.body = response.content
+        record.content_type = response.get("Content-Type", "application/json")
+        record.save(update_fields=["status", "body", "content_type"])
+        return response
+
+    return wrapper

@@ -1,0 +1,18 @@
+"""URL map: pages, accounts, the admin, the language switch and the JSON API."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kechuang.api import api
+
+admin.site.site_header = "kechuang 科创"
+admin.site.site_title = "kechuang"
+
+urlpatterns = [
+    path("", include("kechuang.web.urls")),
+    path("accounts/", include("kechuang.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]

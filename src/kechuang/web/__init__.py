@@ -1,0 +1,1 @@
+"""The base layout, home page, navigation and shared page components."""

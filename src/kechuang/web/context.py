@@ -1,0 +1,23 @@
+"""Template context every page gets: the navigation, showing only what exists and what the user may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    items = [
+        {"label": _("Home"), "url": reverse("web:home"), "name": "home"},
+        {"label": _("Organizations"), "url": reverse("web:organizations"), "name": "organizations"},
+        {"label": _("Experts"), "url": reverse("web:experts"), "name": "experts"},
+    ]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        if user.has_perm("accounts.view_audit"):
+            items.append({"label": _("Administration"), "url": reverse("admin:index"), "name": "admin"})
+    current = getattr(getattr(request, "resolver_match", None), "url_name", "") or ""
+    return {"nav_items": items, "nav_current": current}
