@@ -36,7 +36,7 @@ test-postgres: install
 	KECHUANG_VAR_DIR=var/test-postgres scripts/pg-throwaway $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 check: install
-	$(BIN)/ruff check src tests benchmarks scripts/*.py
+	$(BIN)/ruff check src tests benchmarks scripts/compile-messages
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports

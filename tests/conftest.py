@@ -40,8 +40,13 @@ def browser_page(live_server: Any) -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 800})
@@ -50,5 +55,10 @@ def browser_page(live_server: Any) -> Iterator[Any]:
         try:
             yield page
         finally:
+            # ORM calls made while Playwright runs get a database connection of their own (another
+            # context); left open, PostgreSQL refuses to drop the test database at the end.
+            from django.db import connections
+
+            connections.close_all()
             context.close()
             browser.close()

@@ -25,6 +25,19 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class BrowserSessionAuth(SessionAuth):
+    """The browser's session cookie, with Django's CSRF check on unsafe methods.
+
+    Only a signed-in session without an ``Authorization`` header is checked: a program that sends
+    a wrong token, or none, must hear 401 ``not_authenticated``, not a CSRF refusal it cannot act on.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 api = NinjaAPI(
     title="kechuang API",
     version="1.0.0",
@@ -34,16 +47,23 @@ api = NinjaAPI(
         "Errors are RFC 9457 problem+json with a stable `code`."
     ),
     urls_namespace="api",
-    auth=[TokenAuth(), SessionAuth()],
+    auth=[TokenAuth(), BrowserSessionAuth()],
     docs_url="/docs",
 )
 
 
-def problem_response(code: ErrorCode, *, detail: Any = None, errors: dict[str, list[str]] | None = None,
-                     request: HttpRequest | None = None) -> HttpResponse:
+def problem_response(
+    code: ErrorCode,
+    *,
+    detail: Any = None,
+    errors: dict[str, list[str]] | None = None,
+    request: HttpRequest | None = None,
+) -> HttpResponse:
     body = problem(code, detail=detail, errors=errors, instance=request.path if request else None)
     return JsonResponse(
-        body, status=int(str(body["status"])), content_type="application/problem+json",
+        body,
+        status=int(str(body["status"])),
+        content_type="application/problem+json",
         json_dumps_params={"ensure_ascii": False},
     )
 
@@ -70,8 +90,13 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     by_status = {
-        400: ErrorCode.BAD_REQUEST, 401: ErrorCode.NOT_AUTHENTICATED, 403: ErrorCode.PERMISSION_DENIED,
-        404: ErrorCode.NOT_FOUND, 409: ErrorCode.CONFLICT, 422: ErrorCode.VALIDATION, 429: ErrorCode.RATE_LIMITED,
+        400: ErrorCode.BAD_REQUEST,
+        401: ErrorCode.NOT_AUTHENTICATED,
+        403: ErrorCode.PERMISSION_DENIED,
+        404: ErrorCode.NOT_FOUND,
+        409: ErrorCode.CONFLICT,
+        422: ErrorCode.VALIDATION,
+        429: ErrorCode.RATE_LIMITED,
     }
     code = by_status.get(exc.status_code, ErrorCode.BAD_REQUEST)
     detail = _("CSRF check failed; send the X-CSRFToken header.") if "CSRF" in str(exc) else None

@@ -26,25 +26,47 @@ class Variable:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("KECHUANG_SECRET_KEY", "str", None,
-             "Django secret key. Unset: a random key is generated once and kept in VAR_DIR/secret_key."),
+    Variable(
+        "KECHUANG_SECRET_KEY",
+        "str",
+        None,
+        "Django secret key. Unset: a random key is generated once and kept in VAR_DIR/secret_key.",
+    ),
     Variable("KECHUANG_DEBUG", "bool", "false", "Django debug mode; never in production."),
-    Variable("KECHUANG_DATABASE_URL", "str", "",
-             "Database URL, e.g. postgres://user:pass@host:5432/kechuang. Unset: SQLite in VAR_DIR."),
+    Variable(
+        "KECHUANG_DATABASE_URL",
+        "str",
+        "",
+        "Database URL, e.g. postgres://user:pass@host:5432/kechuang. Unset: SQLite in VAR_DIR.",
+    ),
     Variable("KECHUANG_VAR_DIR", "path", "var", "Directory for the SQLite database, static files and keys."),
     Variable("KECHUANG_ALLOWED_HOSTS", "list", "127.0.0.1,localhost", "Host names the site answers to."),
     Variable("KECHUANG_CSRF_TRUSTED_ORIGINS", "list", "", "Origins trusted for CSRF, e.g. https://kc.example.cn."),
     Variable("KECHUANG_SITE_URL", "str", "http://127.0.0.1:8000", "Public base URL, used in e-mails."),
     Variable("KECHUANG_SECURE_COOKIES", "bool", "false", "Send session and CSRF cookies over HTTPS only."),
-    Variable("KECHUANG_EMAIL_BACKEND", "str", "django.core.mail.backends.console.EmailBackend",
-             "Django e-mail backend class."),
+    Variable(
+        "KECHUANG_EMAIL_BACKEND",
+        "str",
+        "django.core.mail.backends.console.EmailBackend",
+        "Django e-mail backend class.",
+    ),
     Variable("KECHUANG_EMAIL_HOST", "str", "localhost", "SMTP host when the SMTP backend is used."),
     Variable("KECHUANG_EMAIL_PORT", "int", "25", "SMTP port."),
     Variable("KECHUANG_DEFAULT_FROM_EMAIL", "str", "kechuang@localhost", "Sender of the platform's e-mails."),
-    Variable("KECHUANG_LOGIN_MAX_FAILURES", "int", "5",
-             "Failed sign-ins allowed per account or address within the lockout window."),
+    Variable(
+        "KECHUANG_LOGIN_MAX_FAILURES",
+        "int",
+        "5",
+        "Failed sign-ins allowed per account or address within the lockout window.",
+    ),
     Variable("KECHUANG_LOGIN_LOCKOUT_SECONDS", "int", "900", "Length of the sign-in lockout window."),
     Variable("KECHUANG_LOG_LEVEL", "str", "INFO", "Log level of the kechuang loggers."),
+    Variable(
+        "KECHUANG_DEMO_PASSWORD",
+        "str",
+        "kechuang-demo",
+        "Password of every account `kechuang demo` / `seed-demo` creates; never seed the demo on a public site.",
+    ),
 )
 
 _BY_NAME = {v.name: v for v in VARIABLES}

@@ -92,7 +92,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "kechuang.sqlite3",
+            "NAME": str(VAR_DIR / "kechuang.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN,
                 # so two writers queue instead of failing with "database is locked" mid-transaction.

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.decorators import decorate_view
+from ninja.errors import AuthenticationError
 
 from kechuang.accounts import selectors, services
-from kechuang.accounts.models import ExpertProfile, Membership, Organization, Work
+from kechuang.accounts.models import ExpertProfile, Membership, Organization, User, Work
 from kechuang.accounts.schemas import (
     ExpertProfileIn,
     ExpertProfileOut,
@@ -53,6 +54,14 @@ class MembershipPage(PageOf):
     items: list[MembershipOut]
 
 
+def actor(request: HttpRequest) -> User:
+    """The signed-in user of an authenticated endpoint (the API's auth has already refused anonymous calls)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user
+
+
 def organization_out(organization: Organization) -> dict[str, Any]:
     region = all_regions().get(organization.region)
     return {
@@ -85,8 +94,15 @@ def membership_out(membership: Membership) -> dict[str, Any]:
 
 
 def work_out(work: Work) -> dict[str, Any]:
-    return {"id": work.pk, "kind": work.kind, "title": work.title, "abstract": work.abstract, "year": work.year,
-            "venue": work.venue, "identifier": work.identifier}
+    return {
+        "id": work.pk,
+        "kind": work.kind,
+        "title": work.title,
+        "abstract": work.abstract,
+        "year": work.year,
+        "venue": work.venue,
+        "identifier": work.identifier,
+    }
 
 
 def expert_out(profile: ExpertProfile, works: list[Work]) -> dict[str, Any]:
@@ -112,13 +128,13 @@ def expert_out(profile: ExpertProfile, works: list[Work]) -> dict[str, Any]:
 
 @router.get("/me", response=MeOut, tags=["me"], summary="The signed-in user, with roles and memberships")
 def me(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
-    memberships = list(selectors.memberships_of(user).select_related("user"))  # type: ignore[arg-type]
+    user = actor(request)
+    memberships = list(selectors.memberships_of(user).select_related("user"))
     return {
         "id": user.pk,
-        "username": user.username,  # type: ignore[union-attr]
-        "email": user.email,  # type: ignore[union-attr]
-        "display_name": user.display_name,  # type: ignore[union-attr]
+        "username": user.username,
+        "email": user.email,
+        "display_name": user.display_name,
         "is_operator": user.has_perm("accounts.view_audit"),
         "roles": sorted({m.role for m in memberships if m.status == "approved"}),
         "memberships": [membership_out(m) for m in memberships],
@@ -137,11 +153,17 @@ class OrganizationFilters(Schema):
     page_size: int = 20
 
 
-@router.get("/organizations", response=OrganizationPage, auth=PUBLIC, tags=["organizations"],
-            summary="Active organisations, filtered and paged")
+@router.get(
+    "/organizations",
+    response=OrganizationPage,
+    auth=PUBLIC,
+    tags=["organizations"],
+    summary="Active organisations, filtered and paged",
+)
 def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]) -> dict[str, Any]:
-    found = selectors.organizations(query=filters.q.strip(), kind=filters.kind, region=filters.region,
-                                    sector=filters.sector)
+    found = selectors.organizations(
+        query=filters.q.strip(), kind=filters.kind, region=filters.region, sector=filters.sector
+    )
     page = paginate(found, page=filters.page, page_size=filters.page_size)
     return page.as_dict([organization_out(o) for o in page.items])
 
@@ -151,24 +173,36 @@ def get_organization(request: HttpRequest, organization_id: int) -> dict[str, An
     return organization_out(selectors.get_organization_for(request.user, organization_id))
 
 
-@router.post("/organizations", response={201: OrganizationOut}, tags=["organizations"],
-             summary="Create an organisation (operators)")
+@router.post(
+    "/organizations",
+    response={201: OrganizationOut},
+    tags=["organizations"],
+    summary="Create an organisation (operators)",
+)
 @decorate_view(idempotent)
-def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[int, dict[str, Any]]:
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status[dict[str, Any]]:
     organization = services.create_organization(
-        actor=request.user,  # type: ignore[arg-type]
-        name=payload.name.as_value(), kind=payload.kind, region=payload.region, uscc=payload.uscc,
-        sectors=payload.sectors, description=payload.description.as_value() if payload.description else None,
+        actor=actor(request),
+        name=payload.name.as_value(),
+        kind=payload.kind,
+        region=payload.region,
+        uscc=payload.uscc,
+        sectors=payload.sectors,
+        description=payload.description.as_value() if payload.description else None,
         website=payload.website,
     )
-    return 201, organization_out(organization)
+    return Status(201, organization_out(organization))
 
 
-@router.get("/organizations/{organization_id}/memberships", response=MembershipPage, tags=["memberships"],
-            summary="Members and requests of an organisation (its admins and operators)")
+@router.get(
+    "/organizations/{organization_id}/memberships",
+    response=MembershipPage,
+    tags=["memberships"],
+    summary="Members and requests of an organisation (its admins and operators)",
+)
 def organization_memberships(request: HttpRequest, organization_id: int, page: int = 1) -> dict[str, Any]:
-    organization = selectors.get_organization_for(request.user, organization_id)
-    if not request.user.has_perm("accounts.view_org_memberships", organization):
+    organization = selectors.get_organization_for(actor(request), organization_id)
+    if not actor(request).has_perm("accounts.view_org_memberships", organization):
         raise NotFound()
     result = paginate(selectors.organization_members(organization).select_related("organization"), page=page)
     return result.as_dict([membership_out(m) for m in result.items])
@@ -179,35 +213,39 @@ def organization_memberships(request: HttpRequest, organization_id: int, page: i
 
 @router.get("/memberships", response=list[MembershipOut], tags=["memberships"], summary="My memberships")
 def my_memberships(request: HttpRequest) -> list[dict[str, Any]]:
-    return [membership_out(m) for m in selectors.memberships_of(request.user).select_related("user")]  # type: ignore[arg-type]
+    return [membership_out(m) for m in selectors.memberships_of(actor(request)).select_related("user")]
 
 
-@router.post("/memberships", response={201: MembershipOut}, tags=["memberships"],
-             summary="Ask to hold a role in an organisation")
-def request_membership(request: HttpRequest, payload: MembershipIn) -> tuple[int, dict[str, Any]]:
-    organization = selectors.get_organization_for(request.user, payload.organization_id)
+@router.post(
+    "/memberships", response={201: MembershipOut}, tags=["memberships"], summary="Ask to hold a role in an organisation"
+)
+def request_membership(request: HttpRequest, payload: MembershipIn) -> Status[dict[str, Any]]:
+    organization = selectors.get_organization_for(actor(request), payload.organization_id)
     membership = services.request_membership(
-        actor=request.user, organization=organization, role=payload.role, note=payload.note  # type: ignore[arg-type]
+        actor=actor(request),
+        organization=organization,
+        role=payload.role,
+        note=payload.note,
     )
-    return 201, membership_out(membership)
+    return Status(201, membership_out(membership))
 
 
 @router.post("/memberships/{membership_id}/approve", response=MembershipOut, tags=["memberships"])
 def approve_membership(request: HttpRequest, membership_id: int) -> dict[str, Any]:
-    membership = selectors.get_membership_for(request.user, membership_id)
-    return membership_out(services.approve_membership(actor=request.user, membership=membership))  # type: ignore[arg-type]
+    membership = selectors.get_membership_for(actor(request), membership_id)
+    return membership_out(services.approve_membership(actor=actor(request), membership=membership))
 
 
 @router.post("/memberships/{membership_id}/reject", response=MembershipOut, tags=["memberships"])
 def reject_membership(request: HttpRequest, membership_id: int) -> dict[str, Any]:
-    membership = selectors.get_membership_for(request.user, membership_id)
-    return membership_out(services.reject_membership(actor=request.user, membership=membership))  # type: ignore[arg-type]
+    membership = selectors.get_membership_for(actor(request), membership_id)
+    return membership_out(services.reject_membership(actor=actor(request), membership=membership))
 
 
 @router.post("/memberships/{membership_id}/revoke", response=MembershipOut, tags=["memberships"])
 def revoke_membership(request: HttpRequest, membership_id: int) -> dict[str, Any]:
-    membership = selectors.get_membership_for(request.user, membership_id)
-    return membership_out(services.revoke_membership(actor=request.user, membership=membership))  # type: ignore[arg-type]
+    membership = selectors.get_membership_for(actor(request), membership_id)
+    return membership_out(services.revoke_membership(actor=actor(request), membership=membership))
 
 
 # ---------------------------------------------------------------- experts
@@ -236,47 +274,60 @@ def get_expert(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     return expert_out(profile, selectors.visible_works(request.user, profile))
 
 
-@router.put("/me/expert-profile", response=ExpertProfileOut, tags=["experts"],
-            summary="Create or replace my expert profile")
+@router.put(
+    "/me/expert-profile", response=ExpertProfileOut, tags=["experts"], summary="Create or replace my expert profile"
+)
 def save_my_profile(request: HttpRequest, payload: ExpertProfileIn) -> dict[str, Any]:
     affiliation = None
     if payload.affiliation_id is not None:
-        affiliation = selectors.get_organization_for(request.user, payload.affiliation_id)
+        affiliation = selectors.get_organization_for(actor(request), payload.affiliation_id)
     profile = services.save_expert_profile(
-        actor=request.user,  # type: ignore[arg-type]
-        name=payload.name.as_value(), title=payload.title.as_value() if payload.title else {},
-        affiliation=affiliation, fields=payload.fields, keywords_zh=payload.keywords_zh,
-        keywords_en=payload.keywords_en, orcid=payload.orcid or None,
-        bio=payload.bio.as_value() if payload.bio else {}, visibility=payload.visibility,
-        show_works=payload.show_works, show_email=payload.show_email,
+        actor=actor(request),
+        name=payload.name.as_value(),
+        title=payload.title.as_value() if payload.title else {},
+        affiliation=affiliation,
+        fields=payload.fields,
+        keywords_zh=payload.keywords_zh,
+        keywords_en=payload.keywords_en,
+        orcid=payload.orcid or None,
+        bio=payload.bio.as_value() if payload.bio else {},
+        visibility=payload.visibility,
+        show_works=payload.show_works,
+        show_email=payload.show_email,
     )
     return expert_out(profile, list(profile.works.all()))
 
 
 def _own_profile(request: HttpRequest) -> ExpertProfile:
-    profile = ExpertProfile.objects.filter(user=request.user).first()  # type: ignore[misc]
+    profile = ExpertProfile.objects.filter(user=actor(request)).first()
     if profile is None:
         raise NotFound()
     return profile
 
 
 @router.post("/me/expert-profile/works", response={201: WorkOut}, tags=["experts"])
-def add_work(request: HttpRequest, payload: WorkIn) -> tuple[int, dict[str, Any]]:
+def add_work(request: HttpRequest, payload: WorkIn) -> Status[dict[str, Any]]:
     work = services.add_work(
-        actor=request.user, profile=_own_profile(request), kind=payload.kind,  # type: ignore[arg-type]
-        title=payload.title.as_value(), abstract=payload.abstract.as_value() if payload.abstract else None,
-        year=payload.year, venue=payload.venue, identifier=payload.identifier, is_public=payload.is_public,
+        actor=actor(request),
+        profile=_own_profile(request),
+        kind=payload.kind,
+        title=payload.title.as_value(),
+        abstract=payload.abstract.as_value() if payload.abstract else None,
+        year=payload.year,
+        venue=payload.venue,
+        identifier=payload.identifier,
+        is_public=payload.is_public,
     )
-    return 201, work_out(work)
+    return Status(201, work_out(work))
 
 
 @router.delete("/me/expert-profile/works/{work_id}", response={204: None}, tags=["experts"])
-def delete_work(request: HttpRequest, work_id: int) -> tuple[int, None]:
+def delete_work(request: HttpRequest, work_id: int) -> Status[None]:
     work = _own_profile(request).works.filter(pk=work_id).first()
     if work is None:
         raise NotFound()
-    services.delete_work(actor=request.user, work=work)  # type: ignore[arg-type]
-    return 204, None
+    services.delete_work(actor=actor(request), work=work)
+    return Status(204, None)
 
 
 # ---------------------------------------------------------------- tokens
@@ -284,20 +335,21 @@ def delete_work(request: HttpRequest, work_id: int) -> tuple[int, None]:
 
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"], summary="My personal access tokens")
 def list_tokens(request: HttpRequest) -> list[Any]:
-    return list(selectors.tokens_of(request.user))  # type: ignore[arg-type]
+    return list(selectors.tokens_of(actor(request)))
 
 
-@router.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"],
-             summary="Create a token; the response carries it once")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
-    token, raw = services.create_access_token(actor=request.user, name=payload.name, expires_at=payload.expires_at)  # type: ignore[arg-type]
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+@router.post(
+    "/tokens", response={201: TokenCreatedOut}, tags=["tokens"], summary="Create a token; the response carries it once"
+)
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+    token, raw = services.create_access_token(actor=actor(request), name=payload.name, expires_at=payload.expires_at)
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke a token")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
-    token = selectors.tokens_of(request.user).filter(pk=token_id).first()  # type: ignore[arg-type]
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+    token = selectors.tokens_of(actor(request)).filter(pk=token_id).first()
     if token is None:
         raise NotFound()
-    services.revoke_access_token(actor=request.user, token=token)  # type: ignore[arg-type]
-    return 204, None
+    services.revoke_access_token(actor=actor(request), token=token)
+    return Status(204, None)

@@ -28,9 +28,7 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                Lower("email"), name="user_email_unique_ci", condition=~models.Q(email="")
-            )
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci", condition=~models.Q(email=""))
         ]
 
     def __str__(self) -> str:
@@ -41,11 +39,18 @@ class Organization(models.Model):
     name = BilingualTextField(_("name"), max_text_length=200)
     kind = models.CharField(_("type"), max_length=20, choices=OrganizationKind.choices, db_index=True)
     status = models.CharField(
-        _("status"), max_length=12, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE,
+        _("status"),
+        max_length=12,
+        choices=OrganizationStatus.choices,
+        default=OrganizationStatus.ACTIVE,
         db_index=True,
     )
     uscc = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True,
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_uscc],
     )
     region = models.CharField(_("region"), max_length=6, validators=[validate_region], db_index=True)
@@ -53,7 +58,8 @@ class Organization(models.Model):
     description = BilingualTextField(_("description"), required=False, blank=True, max_text_length=4000)
     website = models.URLField(_("website"), blank=True)
     operates_platform = models.BooleanField(
-        _("operates the platform"), default=False,
+        _("operates the platform"),
+        default=False,
         help_text=_("The S&T office whose operators run this platform."),
     )
     # The Chinese name, kept beside the JSON so lists can sort by it with an index.
@@ -114,15 +120,17 @@ class ExpertProfile(models.Model):
     name = BilingualTextField(_("name"), max_text_length=100)
     title = BilingualTextField(_("title"), required=False, blank=True, max_text_length=100)
     affiliation = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="experts",
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="experts",
         verbose_name=_("affiliation"),
     )
     fields = models.JSONField(_("fields"), default=list, blank=True)
     keywords_zh = models.JSONField(_("keywords (Chinese)"), default=list, blank=True)
     keywords_en = models.JSONField(_("keywords (English)"), default=list, blank=True)
-    orcid = models.CharField(
-        "ORCID", max_length=19, unique=True, null=True, blank=True, validators=[validate_orcid]
-    )
+    orcid = models.CharField("ORCID", max_length=19, unique=True, null=True, blank=True, validators=[validate_orcid])
     bio = BilingualTextField(_("biography"), required=False, blank=True, max_text_length=4000)
     visibility = models.CharField(
         _("who may see this profile"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -193,3 +201,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=254, db_index=True)
     ip = models.GenericIPAddressField(null=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip or ''}".strip()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import rules
+from rules.permissions import add_perm
+from rules.predicates import is_authenticated, predicate
 
 APPROVED = "approved"
 
@@ -25,65 +26,63 @@ def _has_role(user: Any, role: str, organization: Any | None = None) -> bool:
     return bool(held.exists())
 
 
-@rules.predicate
+@predicate
 def is_operator(user: Any) -> bool:
     """An approved operator of the organisation that runs the platform (the S&T office)."""
     return _has_role(user, "operator")
 
 
-@rules.predicate
+@predicate
 def is_org_admin(user: Any, organization: Any) -> bool:
     return organization is not None and _has_role(user, "admin", organization)
 
 
-@rules.predicate
+@predicate
 def is_membership_org_admin(user: Any, membership: Any) -> bool:
     return membership is not None and _has_role(user, "admin", membership.organization)
 
 
-@rules.predicate
+@predicate
 def is_own_membership(user: Any, membership: Any) -> bool:
     return membership is not None and membership.user_id == getattr(user, "pk", None)
 
 
-@rules.predicate
+@predicate
 def is_own_profile(user: Any, profile: Any) -> bool:
     return profile is not None and profile.user_id == getattr(user, "pk", None)
 
 
-@rules.predicate
+@predicate
 def profile_is_public(user: Any, profile: Any) -> bool:
     return profile is not None and profile.visibility == "public"
 
 
-@rules.predicate
+@predicate
 def profile_is_for_members(user: Any, profile: Any) -> bool:
     return profile is not None and profile.visibility == "members" and bool(getattr(user, "is_authenticated", False))
 
 
-@rules.predicate
+@predicate
 def is_own_token(user: Any, token: Any) -> bool:
     return token is not None and token.user_id == getattr(user, "pk", None)
 
 
-@rules.predicate
+@predicate
 def organization_is_active(user: Any, organization: Any) -> bool:
     return organization is not None and organization.status == "active"
 
 
-is_authenticated = rules.is_authenticated
-
-rules.add_perm("accounts.create_organization", is_operator)
-rules.add_perm("accounts.propose_organization", is_authenticated)
-rules.add_perm("accounts.approve_organization", is_operator)
-rules.add_perm("accounts.change_organization", is_operator | is_org_admin)
-rules.add_perm("accounts.view_organization", organization_is_active | is_operator | is_org_admin)
-rules.add_perm("accounts.request_membership", is_authenticated & organization_is_active)
-rules.add_perm("accounts.decide_membership", is_membership_org_admin | is_operator)
-rules.add_perm("accounts.withdraw_membership", is_own_membership)
-rules.add_perm("accounts.view_org_memberships", is_org_admin | is_operator)
-rules.add_perm("accounts.view_expert_profile", profile_is_public | profile_is_for_members | is_own_profile | is_operator)
-rules.add_perm("accounts.change_expert_profile", is_own_profile)
-rules.add_perm("accounts.create_access_token", is_authenticated)
-rules.add_perm("accounts.revoke_access_token", is_own_token)
-rules.add_perm("accounts.view_audit", is_operator)
+add_perm("accounts.create_organization", is_operator)
+add_perm("accounts.propose_organization", is_authenticated)
+add_perm("accounts.approve_organization", is_operator)
+add_perm("accounts.change_organization", is_operator | is_org_admin)
+add_perm("accounts.view_organization", organization_is_active | is_operator | is_org_admin)
+add_perm("accounts.request_membership", is_authenticated & organization_is_active)
+add_perm("accounts.decide_membership", is_membership_org_admin | is_operator)
+add_perm("accounts.withdraw_membership", is_own_membership)
+add_perm("accounts.view_org_memberships", is_org_admin | is_operator)
+add_perm("accounts.view_expert_profile", profile_is_public | profile_is_for_members | is_own_profile | is_operator)
+add_perm("accounts.change_expert_profile", is_own_profile)
+add_perm("accounts.create_access_token", is_authenticated)
+add_perm("accounts.revoke_access_token", is_own_token | is_operator)
+add_perm("accounts.view_audit", is_operator)

@@ -38,7 +38,7 @@ from kechuang.core.identifiers import normalise_orcid, normalise_uscc
 from kechuang.core.permissions import require
 from kechuang.core.validation import clean_or_raise
 
-TOKEN_PREFIX = "kc_"
+TOKEN_PREFIX = "kc_"  # noqa: S105 - a public marker that makes leaked tokens easy to scan for, not a secret
 
 
 # ---------------------------------------------------------------- users
@@ -73,6 +73,35 @@ def note_failed_login(*, username: str, ip: str | None) -> None:
 
 def clear_failed_logins(*, username: str) -> None:
     LoginFailure.objects.filter(username=username.strip().lower()).delete()
+
+
+@transaction.atomic
+def update_account(*, actor: User, display_name: str, email: str) -> User:
+    """Change ``actor``'s own display name and e-mail address; the address stays unique, ignoring case."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = {"display_name": user.display_name, "email": user.email}
+    user.display_name = display_name.strip()
+    user.email = email.strip().lower()
+    if user.email and User.objects.filter(email__iexact=user.email).exclude(pk=user.pk).exists():
+        raise DomainError(
+            ErrorCode.VALIDATION, errors={"email": [str(_("An account with this e-mail address exists already."))]}
+        )
+    clean_or_raise(user, exclude=["password"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["display_name", "email"])
+    except IntegrityError as exc:  # a concurrent change to the same address
+        raise DomainError(
+            ErrorCode.VALIDATION, errors={"email": [str(_("An account with this e-mail address exists already."))]}
+        ) from exc
+    record_event(
+        actor=actor,
+        verb="accounts:user:update",
+        obj=user,
+        diff=diff_of(before, {"display_name": user.display_name, "email": user.email}),
+    )
+    actor.display_name, actor.email = user.display_name, user.email
+    return user
 
 
 # ---------------------------------------------------------------- organisations
@@ -120,13 +149,23 @@ def create_organization(
     """Operator only: add an active organisation. The USCC, when given, must be valid and unused."""
     require(actor, "accounts.create_organization")
     organization = Organization(
-        name=name, kind=kind, region=region, uscc=_normalised_uscc(uscc), sectors=list(sectors or []),
-        description=description or {}, website=website, operates_platform=operates_platform,
+        name=name,
+        kind=kind,
+        region=region,
+        uscc=_normalised_uscc(uscc),
+        sectors=list(sectors or []),
+        description=description or {},
+        website=website,
+        operates_platform=operates_platform,
         status=OrganizationStatus.ACTIVE,
     )
     _save_new_organization(organization)
-    record_event(actor=actor, verb="accounts:organization:create", obj=organization,
-                 diff=diff_of({}, _organization_snapshot(organization)))
+    record_event(
+        actor=actor,
+        verb="accounts:organization:create",
+        obj=organization,
+        diff=diff_of({}, _organization_snapshot(organization)),
+    )
     return organization
 
 
@@ -145,13 +184,25 @@ def propose_organization(
     """Any signed-in user registers an organisation for an operator to approve, and asks to be its admin."""
     require(actor, "accounts.propose_organization")
     organization = Organization(
-        name=name, kind=kind, region=region, uscc=_normalised_uscc(uscc), sectors=list(sectors or []),
-        description=description or {}, website=website, status=OrganizationStatus.PENDING,
+        name=name,
+        kind=kind,
+        region=region,
+        uscc=_normalised_uscc(uscc),
+        sectors=list(sectors or []),
+        description=description or {},
+        website=website,
+        status=OrganizationStatus.PENDING,
     )
     _save_new_organization(organization)
-    Membership.objects.create(user=actor, organization=organization, role=Role.ADMIN, note=str(_("Registered the organization")))
-    record_event(actor=actor, verb="accounts:organization:propose", obj=organization,
-                 diff=diff_of({}, _organization_snapshot(organization)))
+    Membership.objects.create(
+        user=actor, organization=organization, role=Role.ADMIN, note=str(_("Registered the organization"))
+    )
+    record_event(
+        actor=actor,
+        verb="accounts:organization:propose",
+        obj=organization,
+        diff=diff_of({}, _organization_snapshot(organization)),
+    )
     return organization
 
 
@@ -166,8 +217,12 @@ def approve_organization(*, actor: User, organization: Organization) -> Organiza
     organization.save(update_fields=["status"])
     for membership in organization.memberships.filter(role=Role.ADMIN, status=MembershipStatus.REQUESTED):
         _set_membership_state(membership, MembershipStatus.APPROVED, actor=actor)
-    record_event(actor=actor, verb="accounts:organization:approve", obj=organization,
-                 diff={"status": [OrganizationStatus.PENDING, OrganizationStatus.ACTIVE]})
+    record_event(
+        actor=actor,
+        verb="accounts:organization:approve",
+        obj=organization,
+        diff={"status": [OrganizationStatus.PENDING, OrganizationStatus.ACTIVE]},
+    )
     return organization
 
 
@@ -186,8 +241,12 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
         setattr(organization, field, value)
     clean_or_raise(organization)
     organization.save()
-    record_event(actor=actor, verb="accounts:organization:update", obj=organization,
-                 diff=diff_of(before, _organization_snapshot(organization)))
+    record_event(
+        actor=actor,
+        verb="accounts:organization:update",
+        obj=organization,
+        diff=diff_of(before, _organization_snapshot(organization)),
+    )
     return organization
 
 
@@ -206,9 +265,11 @@ def _set_membership_state(membership: Membership, new: str, *, actor: User) -> M
     membership.decided_at = timezone.now()
     membership.decided_by = actor
     membership.save(update_fields=["status", "decided_at", "decided_by"])
-    verb = {MembershipStatus.APPROVED: "approve", MembershipStatus.REJECTED: "reject", MembershipStatus.REVOKED: "revoke"}[
-        MembershipStatus(new)
-    ]
+    verb = {
+        MembershipStatus.APPROVED: "approve",
+        MembershipStatus.REJECTED: "reject",
+        MembershipStatus.REVOKED: "revoke",
+    }[MembershipStatus(new)]
     record_event(actor=actor, verb=f"accounts:membership:{verb}", obj=membership, diff={"status": [old, new]})
     return membership
 
@@ -225,14 +286,20 @@ def request_membership(*, actor: User, organization: Organization, role: str, no
             errors={"role": [str(_("The operator role exists only in the organization that runs the platform."))]},
         )
     live = Membership.objects.filter(
-        user=actor, organization=organization, role=role,
+        user=actor,
+        organization=organization,
+        role=role,
         status__in=[MembershipStatus.REQUESTED, MembershipStatus.APPROVED],
     ).first()
     if live is not None:
         raise DomainError(ErrorCode.DUPLICATE, _("You have already asked for or hold this role here."))
     membership = Membership.objects.create(user=actor, organization=organization, role=role, note=note.strip()[:500])
-    record_event(actor=actor, verb="accounts:membership:request", obj=membership,
-                 diff={"role": [None, role], "organization": [None, organization.pk]})
+    record_event(
+        actor=actor,
+        verb="accounts:membership:request",
+        obj=membership,
+        diff={"role": [None, role], "organization": [None, organization.pk]},
+    )
     return membership
 
 
@@ -278,8 +345,17 @@ def grant_membership(*, actor: User, user: User, organization: Organization, rol
 # ---------------------------------------------------------------- expert profiles
 
 PROFILE_FIELDS = (
-    "name", "title", "affiliation", "fields", "keywords_zh", "keywords_en", "orcid", "bio",
-    "visibility", "show_works", "show_email",
+    "name",
+    "title",
+    "affiliation",
+    "fields",
+    "keywords_zh",
+    "keywords_en",
+    "orcid",
+    "bio",
+    "visibility",
+    "show_works",
+    "show_email",
 )
 
 
@@ -326,8 +402,12 @@ def save_expert_profile(*, actor: User, **values: Any) -> ExpertProfile:
             ErrorCode.VALIDATION, errors={"orcid": [str(_("Another profile already uses this ORCID iD."))]}
         ) from exc
     after = {f: getattr(profile, f) for f in PROFILE_FIELDS if f != "affiliation"}
-    record_event(actor=actor, verb=f"accounts:expert_profile:{'create' if created else 'update'}", obj=profile,
-                 diff=diff_of(before if not created else {}, after))
+    record_event(
+        actor=actor,
+        verb=f"accounts:expert_profile:{'create' if created else 'update'}",
+        obj=profile,
+        diff=diff_of(before if not created else {}, after),
+    )
     return profile
 
 
@@ -348,8 +428,16 @@ def add_work(
     require(actor, "accounts.change_expert_profile", profile)
     if kind not in WorkKind.values:
         raise DomainError(ErrorCode.VALIDATION, errors={"kind": [str(_("Choose paper, patent or project."))]})
-    work = Work(profile=profile, kind=kind, title=title, abstract=abstract or {}, year=year, venue=venue,
-                identifier=identifier, is_public=is_public)
+    work = Work(
+        profile=profile,
+        kind=kind,
+        title=title,
+        abstract=abstract or {},
+        year=year,
+        venue=venue,
+        identifier=identifier,
+        is_public=is_public,
+    )
     clean_or_raise(work)
     work.save()
     record_event(actor=actor, verb="accounts:work:create", obj=work, diff={"title": [None, title]})
@@ -381,7 +469,11 @@ def create_access_token(*, actor: User, name: str, expires_at: datetime | None =
         raise DomainError(ErrorCode.VALIDATION, errors={"expires_at": [str(_("The expiry must lie in the future."))]})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AccessToken.objects.create(
-        user=actor, name=name[:100], prefix=raw[: len(TOKEN_PREFIX) + 6], digest=token_digest(raw), expires_at=expires_at
+        user=actor,
+        name=name[:100],
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(raw),
+        expires_at=expires_at,
     )
     record_event(actor=actor, verb="accounts:access_token:create", obj=token, diff={"name": [None, token.name]})
     return token, raw
@@ -425,6 +517,7 @@ __all__ = [
     "revoke_access_token",
     "revoke_membership",
     "save_expert_profile",
+    "update_account",
     "update_organization",
     "user_for_token",
 ]
@@ -438,16 +531,23 @@ def bootstrap_operator(*, user: User, organization: Organization) -> Membership:
     controls the server. Audited with no actor. Operators also get the Django admin.
     """
     if not organization.operates_platform:
-        raise DomainError(ErrorCode.VALIDATION, errors={"organization": [str(_("This organization does not run the platform."))]})
+        raise DomainError(
+            ErrorCode.VALIDATION, errors={"organization": [str(_("This organization does not run the platform."))]}
+        )
     membership = Membership.objects.filter(
         user=user, organization=organization, role=Role.OPERATOR, status=MembershipStatus.APPROVED
     ).first()
     if membership is None:
         membership = Membership.objects.create(
-            user=user, organization=organization, role=Role.OPERATOR, status=MembershipStatus.APPROVED,
+            user=user,
+            organization=organization,
+            role=Role.OPERATOR,
+            status=MembershipStatus.APPROVED,
             decided_at=timezone.now(),
         )
-        record_event(actor=None, verb="accounts:membership:bootstrap", obj=membership, diff={"role": [None, Role.OPERATOR]})
+        record_event(
+            actor=None, verb="accounts:membership:bootstrap", obj=membership, diff={"role": [None, Role.OPERATOR]}
+        )
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -461,10 +561,18 @@ def create_platform_office(*, name: Bilingual, region: str, uscc: str | None = N
     if existing is not None:
         return existing
     organization = Organization(
-        name=name, kind=OrganizationKind.GOVERNMENT, region=region, uscc=_normalised_uscc(uscc),
-        operates_platform=True, status=OrganizationStatus.ACTIVE,
+        name=name,
+        kind=OrganizationKind.GOVERNMENT,
+        region=region,
+        uscc=_normalised_uscc(uscc),
+        operates_platform=True,
+        status=OrganizationStatus.ACTIVE,
     )
     _save_new_organization(organization)
-    record_event(actor=None, verb="accounts:organization:create", obj=organization,
-                 diff=diff_of({}, _organization_snapshot(organization)))
+    record_event(
+        actor=None,
+        verb="accounts:organization:create",
+        obj=organization,
+        diff=diff_of({}, _organization_snapshot(organization)),
+    )
     return organization

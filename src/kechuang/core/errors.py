@@ -79,12 +79,12 @@ class DomainError(Exception):
         return STATUS[self.code]
 
 
-class NotFound(DomainError):
+class NotFound(DomainError):  # noqa: N818 - reads as the HTTP answer it becomes
     def __init__(self, detail: str | Promise | None = None) -> None:
         super().__init__(ErrorCode.NOT_FOUND, detail)
 
 
-class PermissionDenied(DomainError):
+class PermissionDenied(DomainError):  # noqa: N818 - mirrors Django's PermissionDenied
     def __init__(self, detail: str | Promise | None = None) -> None:
         super().__init__(ErrorCode.PERMISSION_DENIED, detail)
 

@@ -45,7 +45,7 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Wrap an API operation's ``run`` (use with ``ninja.decorators.decorate_view``)."""
 
     @wraps(run)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # noqa: PLR0911 - one exit per outcome
         key = request.headers.get(HEADER, "").strip()
         principal = _principal(request)
         if not key or principal is None:
@@ -53,12 +53,15 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if len(key) > 255:
             return _problem_response(ErrorCode.BAD_REQUEST)
         digest = hashlib.sha256(
-            request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
+            (request.method or "POST").encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    principal=principal, key=key, method=request.method or "POST", path=request.path[:500],
+                    principal=principal,
+                    key=key,
+                    method=request.method or "POST",
+                    path=request.path[:500],
                     request_hash=digest,
                 )
         except IntegrityError:
@@ -67,7 +70,9 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 return _problem_response(ErrorCode.IDEMPOTENCY_KEY_REUSED)
             if existing.status is None:
                 return _problem_response(ErrorCode.IDEMPOTENCY_IN_PROGRESS)
-            replay = HttpResponse(bytes(existing.body or b""), status=existing.status, content_type=existing.content_type)
+            replay = HttpResponse(
+                bytes(existing.body or b""), status=existing.status, content_type=existing.content_type
+            )
             replay["Idempotent-Replayed"] = "true"
             return replay
         try:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# re.ASCII: \d would otherwise take any Unicode digit (e.g. Arabic-Indic), which has no check value.
+_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", re.ASCII)
 
 
 def uscc_check_character(first17: str) -> str:
@@ -58,21 +59,19 @@ def orcid_check_character(first15: str) -> str:
     return "X" if result == 10 else str(result)
 
 
-_ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+_ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", re.ASCII)
 
 
 def normalise_orcid(value: str) -> str:
     text = (value or "").strip()
     for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid.org/"):
         if text.lower().startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     text = text.upper()
-    if re.fullmatch(r"\d{15}[\dX]", text):
-        text = "-".join(text[i:i + 4] for i in range(0, 16, 4))
+    if re.fullmatch(r"\d{15}[\dX]", text, re.ASCII):
+        text = "-".join(text[i : i + 4] for i in range(0, 16, 4))
     if not _ORCID_SHAPE.match(text):
-        raise ValidationError(
-            _("An ORCID iD looks like 0000-0002-1825-0097."), code="orcid_format"
-        )
+        raise ValidationError(_("An ORCID iD looks like 0000-0002-1825-0097."), code="orcid_format")
     digits = text.replace("-", "")
     if orcid_check_character(digits[:15]) != digits[15]:
         raise ValidationError(
@@ -85,7 +84,7 @@ def validate_orcid(value: str) -> None:
     normalise_orcid(value)
 
 
-_PATENT_SHAPE = re.compile(r"^(?:CN|ZL)?\s*(\d{8}|\d{12})\.?([\dX])$")
+_PATENT_SHAPE = re.compile(r"^(?:CN|ZL)?\s*(\d{8}|\d{12})\.?([\dX])$", re.ASCII)
 
 
 def patent_check_character(body: str) -> str:

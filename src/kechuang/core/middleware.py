@@ -24,7 +24,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 # The interactive API docs page loads Swagger UI from django-ninja's static files and starts it
 # with an inline script; it gets a looser policy of its own and nothing else does.
-API_DOCS_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+API_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+)
 
 
 class SecurityHeadersMiddleware:

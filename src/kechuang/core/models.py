@@ -45,3 +45,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_principal_key")]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"

@@ -31,7 +31,13 @@ class Page(Generic[T]):
         return self.page > 1
 
     def as_dict(self, items: list[Any]) -> dict[str, Any]:
-        return {"items": items, "count": self.count, "page": self.page, "pages": self.pages, "page_size": self.page_size}
+        return {
+            "items": items,
+            "count": self.count,
+            "page": self.page,
+            "pages": self.pages,
+            "page_size": self.page_size,
+        }
 
 
 def paginate(queryset: QuerySet[Any], *, page: int | str | None = 1, page_size: int = 20) -> Page[Any]:
@@ -45,4 +51,4 @@ def paginate(queryset: QuerySet[Any], *, page: int | str | None = 1, page_size: 
     last = max(1, -(-count // size))
     number = min(number, last)
     start = (number - 1) * size
-    return Page(items=list(queryset[start:start + size]), count=count, page=number, page_size=size)
+    return Page(items=list(queryset[start : start + size]), count=count, page=number, page_size=size)

@@ -8,6 +8,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# A detail page lights up the list it belongs to.
+SECTION_OF = {"organization": "organizations", "expert": "experts"}
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
@@ -16,8 +19,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Experts"), "url": reverse("web:experts"), "name": "experts"},
     ]
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        if user.has_perm("accounts.view_audit"):
-            items.append({"label": _("Administration"), "url": reverse("admin:index"), "name": "admin"})
-    current = getattr(getattr(request, "resolver_match", None), "url_name", "") or ""
+    if user is not None and user.is_authenticated and user.has_perm("accounts.view_audit"):
+        items.append({"label": _("Administration"), "url": reverse("admin:index"), "name": "admin"})
+    match = getattr(request, "resolver_match", None)
+    current = ""
+    if match is not None and match.namespace == "web":
+        current = SECTION_OF.get(match.url_name or "", match.url_name or "")
     return {"nav_items": items, "nav_current": current}
