@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves Swagger UI for /api/v1/docs from its own static files instead of a CDN
     "django_htmx",
     "template_partials",
     "rules.apps.AutodiscoverRulesConfig",

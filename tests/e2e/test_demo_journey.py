@@ -81,3 +81,14 @@ def test_home_is_usable_at_phone_width(browser_page: Any, demo_region: None) -> 
         assert overflow <= 0, f"{path} scrolls sideways at 375 px by {overflow} px"
     page.goto("/")
     page.screenshot(path=str(ARTIFACTS / "home-375.png"), full_page=True)
+
+
+def test_api_docs_render_from_local_files_under_the_csp(browser_page: Any) -> None:
+    page = browser_page
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "kechuang API" in page.locator(".swagger-ui .info .title").inner_text()
+    assert problems == []
