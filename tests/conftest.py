@@ -62,3 +62,9 @@ def browser_page(live_server: Any) -> Iterator[Any]:
             connections.close_all()
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings: Any) -> None:
+    """Pages are rendered fresh in tests; tests/core/test_pagecache.py turns the cache on itself."""
+    settings.PAGE_CACHE_SECONDS = 0

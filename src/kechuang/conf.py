@@ -60,6 +60,12 @@ VARIABLES: tuple[Variable, ...] = (
         "Failed sign-ins allowed per account or address within the lockout window.",
     ),
     Variable("KECHUANG_LOGIN_LOCKOUT_SECONDS", "int", "900", "Length of the sign-in lockout window."),
+    Variable(
+        "KECHUANG_PAGE_CACHE_SECONDS",
+        "int",
+        "15",
+        "Seconds anonymous visitors are served a stored copy of the public pages; 0 turns it off.",
+    ),
     Variable("KECHUANG_LOG_LEVEL", "str", "INFO", "Log level of the kechuang loggers."),
     Variable(
         "KECHUANG_DEMO_PASSWORD",

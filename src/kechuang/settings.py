@@ -100,6 +100,9 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
                 "transaction_mode": "IMMEDIATE",
             },
+            # Keep the connection per worker: opening SQLite and running the PRAGMAs costs ~1 ms a request.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -122,6 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+PAGE_CACHE_SECONDS = conf.value_int("KECHUANG_PAGE_CACHE_SECONDS")
 LOGIN_MAX_FAILURES = conf.value_int("KECHUANG_LOGIN_MAX_FAILURES")
 LOGIN_LOCKOUT_SECONDS = conf.value_int("KECHUANG_LOGIN_LOCKOUT_SECONDS")
 

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from kechuang.api import api
 
@@ -13,6 +12,5 @@ urlpatterns = [
     path("", include("kechuang.web.urls")),
     path("accounts/", include("kechuang.accounts.urls")),
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -70,7 +70,11 @@ class Organization(models.Model):
         ordering = ["sort_name", "id"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
-        indexes = [models.Index(fields=["status", "kind", "sort_name"])]
+        indexes = [
+            # The directory's default order, so a page is read from the index instead of sorting every row.
+            models.Index(fields=["status", "sort_name", "id"], name="org_status_sort_name_id"),
+            models.Index(fields=["status", "kind", "sort_name"]),
+        ]
 
     def __str__(self) -> str:
         return localized(self.name)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kechuang.accounts.enums import OrganizationKind
 from kechuang.core.regions import region_choices
 from kechuang.core.sectors import sector_choices
+from kechuang.core.widgets import InlineSelect
 
 
 class FilterForm(forms.Form):
@@ -48,9 +49,9 @@ class OrganizationFilterForm(FilterForm):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    kind = forms.ChoiceField(label=_("Type"), required=False, choices=kind_choices)
-    region = forms.ChoiceField(label=_("Region"), required=False, choices=region_filter_choices)
-    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=sector_filter_choices)
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=kind_choices, widget=InlineSelect)
+    region = forms.ChoiceField(label=_("Region"), required=False, choices=region_filter_choices, widget=InlineSelect)
+    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=sector_filter_choices, widget=InlineSelect)
 
 
 class ExpertFilterForm(FilterForm):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path("experts/", views.expert_list, name="experts"),
     path("experts/<int:pk>/", views.expert_detail, name="expert"),
+    path("language/", views.switch_language, name="language"),
 ]

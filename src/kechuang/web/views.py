@@ -6,13 +6,17 @@ The directory pages answer an htmx request with only their result list (a templa
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 from kechuang.accounts import selectors
 from kechuang.accounts.models import ExpertProfile, Organization
 from kechuang.core.errors import NotFound
+from kechuang.core.pagecache import cache_public_page
 from kechuang.core.paging import paginate
 from kechuang.web.forms import ExpertFilterForm, OrganizationFilterForm
 from kechuang.web.workspace import workspace_for
@@ -21,6 +25,7 @@ from kechuang.web.workspace import workspace_for
 ORGANIZATION_EXPERTS_SHOWN = 12
 
 
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/home.html", {"counts": selectors.platform_counts(), "workspace": workspace_for(request.user)}
@@ -43,6 +48,7 @@ def _directory(request: HttpRequest, template: str, context: dict[str, object]) 
     return response
 
 
+@cache_public_page
 def organization_list(request: HttpRequest) -> HttpResponse:
     form = OrganizationFilterForm(request.GET)
     filters = form.filters()
@@ -53,6 +59,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     return _directory(request, "web/organization_list.html", {"form": form, "page": page, "filtered": form.active()})
 
 
+@cache_public_page
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         organization = selectors.get_organization_for(request.user, pk)
@@ -69,6 +76,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/organization_detail.html", context)
 
 
+@cache_public_page
 def expert_list(request: HttpRequest) -> HttpResponse:
     form = ExpertFilterForm(request.GET)
     filters = form.filters()
@@ -94,6 +102,7 @@ def _visible_organization(request: HttpRequest, pk: int | None) -> Organization 
         return None
 
 
+@cache_public_page
 def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         profile: ExpertProfile = selectors.get_expert_profile_for(request.user, pk)
@@ -107,3 +116,28 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and request.user.has_perm("accounts.view_organization", profile.affiliation),
     }
     return render(request, "web/expert_detail.html", context)
+
+
+@require_GET
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Remember the chosen interface language in its cookie and go back to the page the visitor was on.
+
+    A GET link rather than Django's POST ``set_language``: the choice is a harmless preference, and
+    pages that carry no CSRF token for it can be served from the page cache.
+    """
+    next_url = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    language = request.GET.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
