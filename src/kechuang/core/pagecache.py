@@ -63,8 +63,6 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
                 and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 and not getattr(response, "streaming", False)
             ):
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
                 cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
                 response["X-Page-Cache"] = "miss"
         patch_vary_headers(response, ["Cookie", "Accept-Language", "HX-Request"])
