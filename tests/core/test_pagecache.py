@@ -78,3 +78,17 @@ def test_the_language_link_refuses_foreign_redirects_and_unknown_languages(clien
     response = client.get("/language/?language=fr&next=https://evil.example/")
     assert response["Location"] == "/"
     assert "django_language" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_the_public_api_list_is_cached_for_anonymous_calls_but_not_for_token_holders(
+    client: Client, page_cache: None
+) -> None:
+    from kechuang.accounts.services import create_access_token
+
+    assert client.get("/api/v1/organizations")["X-Page-Cache"] == "miss"
+    assert client.get("/api/v1/organizations")["X-Page-Cache"] == "hit"
+    _, token = create_access_token(actor=UserFactory(), name="script")
+    with_token = client.get("/api/v1/organizations", headers={"authorization": f"Bearer {token}"})
+    assert with_token.status_code == 200
+    assert "X-Page-Cache" not in with_token

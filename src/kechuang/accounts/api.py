@@ -28,6 +28,7 @@ from kechuang.accounts.schemas import (
 from kechuang.core.errors import NotFound
 from kechuang.core.i18n import localized
 from kechuang.core.idempotency import idempotent
+from kechuang.core.pagecache import cache_public_page
 from kechuang.core.paging import paginate
 from kechuang.core.regions import all_regions
 
@@ -160,6 +161,7 @@ class OrganizationFilters(Schema):
     tags=["organizations"],
     summary="Active organisations, filtered and paged",
 )
+@decorate_view(cache_public_page)
 def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]) -> dict[str, Any]:
     found = selectors.organizations(
         query=filters.q.strip(), kind=filters.kind, region=filters.region, sector=filters.sector
@@ -260,6 +262,7 @@ class ExpertFilters(Schema):
 
 
 @router.get("/experts", response=ExpertPage, auth=PUBLIC, tags=["experts"], summary="Expert profiles I may see")
+@decorate_view(cache_public_page)
 def list_experts(request: HttpRequest, filters: Query[ExpertFilters]) -> dict[str, Any]:
     found = selectors.expert_profiles_visible_to(
         request.user, query=filters.q.strip(), field=filters.field, affiliation=filters.affiliation

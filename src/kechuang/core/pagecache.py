@@ -7,7 +7,7 @@ cache for ``settings.PAGE_CACHE_SECONDS`` seconds (``KECHUANG_PAGE_CACHE_SECONDS
 A change shows to anonymous visitors within that time; signed-in users always get a fresh page.
 
 A response is stored only when nothing in it can belong to one visitor: no session or messages
-cookie on the request, no CSRF token rendered into the page, no cookie set by the response, and
+cookie and no ``Authorization`` header on the request, no CSRF token rendered into the page, no cookie set by the response, and
 status 200. The key holds the language, whether htmx asked for a fragment, and the full path.
 """
 
@@ -33,6 +33,7 @@ def _cacheable_request(request: HttpRequest) -> bool:
         and settings.PAGE_CACHE_SECONDS > 0
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and MESSAGES_COOKIE not in request.COOKIES
+        and "Authorization" not in request.headers
     )
 
 
