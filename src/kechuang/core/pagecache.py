@@ -7,8 +7,9 @@ cache for ``settings.PAGE_CACHE_SECONDS`` seconds (``KECHUANG_PAGE_CACHE_SECONDS
 A change shows to anonymous visitors within that time; signed-in users always get a fresh page.
 
 A response is stored only when nothing in it can belong to one visitor: no session or messages
-cookie and no ``Authorization`` header on the request, no CSRF token rendered into the page, no cookie set by the response, and
-status 200. The key holds the language, whether htmx asked for a fragment, and the full path.
+cookie and no ``Authorization`` header on the request, no CSRF token rendered into the page, no
+cookie set by the response, and status 200. The key holds the language, whether htmx asked for a
+fragment, and the full path.
 """
 
 from __future__ import annotations
