@@ -45,7 +45,9 @@ def _normalised_uscc(uscc: str | None) -> str | None:
         raise DomainError(ErrorCode.VALIDATION, errors={"uscc": [str(m) for m in exc.messages]}) from exc
 
 
-def _save_new_organization(organization: Organization) -> None:
+def _insert_organization(*, actor: User | None, verb: str, uscc: str | None, **fields: Any) -> Organization:
+    """Validate, insert and audit a new organisation; a USCC taken meanwhile is a field error, not a 500."""
+    organization = Organization(uscc=_normalised_uscc(uscc), **fields)
     clean_or_raise(organization)
     try:
         with transaction.atomic():
@@ -54,6 +56,8 @@ def _save_new_organization(organization: Organization) -> None:
         raise DomainError(
             ErrorCode.VALIDATION, errors={"uscc": [str(_("An organization with this code exists already."))]}
         ) from exc
+    record_event(actor=actor, verb=verb, obj=organization, diff=diff_of({}, _organization_snapshot(organization)))
+    return organization
 
 
 @transaction.atomic
@@ -71,25 +75,19 @@ def create_organization(
 ) -> Organization:
     """Operator only: add an active organisation. The USCC, when given, must be valid and unused."""
     require(actor, "accounts.create_organization")
-    organization = Organization(
+    return _insert_organization(
+        actor=actor,
+        verb="accounts:organization:create",
         name=name,
         kind=kind,
         region=region,
-        uscc=_normalised_uscc(uscc),
+        uscc=uscc,
         sectors=list(sectors or []),
         description=description or {},
         website=website,
         operates_platform=operates_platform,
         status=OrganizationStatus.ACTIVE,
     )
-    _save_new_organization(organization)
-    record_event(
-        actor=actor,
-        verb="accounts:organization:create",
-        obj=organization,
-        diff=diff_of({}, _organization_snapshot(organization)),
-    )
-    return organization
 
 
 @transaction.atomic
@@ -106,25 +104,20 @@ def propose_organization(
 ) -> Organization:
     """Any signed-in user registers an organisation for an operator to approve, and asks to be its admin."""
     require(actor, "accounts.propose_organization")
-    organization = Organization(
+    organization = _insert_organization(
+        actor=actor,
+        verb="accounts:organization:propose",
         name=name,
         kind=kind,
         region=region,
-        uscc=_normalised_uscc(uscc),
+        uscc=uscc,
         sectors=list(sectors or []),
         description=description or {},
         website=website,
         status=OrganizationStatus.PENDING,
     )
-    _save_new_organization(organization)
     Membership.objects.create(
         user=actor, organization=organization, role=Role.ADMIN, note=str(_("Registered the organization"))
-    )
-    record_event(
-        actor=actor,
-        verb="accounts:organization:propose",
-        obj=organization,
-        diff=diff_of({}, _organization_snapshot(organization)),
     )
     return organization
 
@@ -179,19 +172,13 @@ def create_platform_office(*, name: Bilingual, region: str, uscc: str | None = N
     existing = Organization.objects.filter(operates_platform=True).order_by("id").first()
     if existing is not None:
         return existing
-    organization = Organization(
+    return _insert_organization(
+        actor=None,
+        verb="accounts:organization:create",
         name=name,
         kind=OrganizationKind.GOVERNMENT,
         region=region,
-        uscc=_normalised_uscc(uscc),
+        uscc=uscc,
         operates_platform=True,
         status=OrganizationStatus.ACTIVE,
     )
-    _save_new_organization(organization)
-    record_event(
-        actor=None,
-        verb="accounts:organization:create",
-        obj=organization,
-        diff=diff_of({}, _organization_snapshot(organization)),
-    )
-    return organization
