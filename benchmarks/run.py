@@ -42,22 +42,78 @@ HOST = "127.0.0.1"
 HEADERS = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8", "User-Agent": "kechuang-bench"}
 
 
+# Who asks. An anonymous visitor is answered from the page cache (core.pagecache); a signed-in
+# browser (session and CSRF cookies) and a program with a personal access token bypass it, so their
+# rows show what rendering costs.
+ANONYMOUS, SESSION, TOKEN = "anonymous", "session", "token"
+SIGNED_IN_MARK = b'data-testid="account-link"'  # base.html shows it to signed-in users only
+JSON = "application/json"
+
+
 @dataclass(frozen=True)
 class Target:
     key: str
     label: str
     path: str
-    checks: tuple[str, ...]  # "p95" and/or "throughput", see report.verdicts
+    checks: tuple[str, ...]  # "p95" and/or "throughput", PASS or FAIL, see report.verdicts
     accept: str = "text/html"
+    visitor: str = ANONYMOUS
+    cached: bool = False  # answered from the page cache: the X-Page-Cache header must say so
+    info: tuple[str, ...] = ()  # the same checks, reported for information only
 
 
 TARGETS: tuple[Target, ...] = (
     Target("bare", "Bare Django view", "/bench/bare", ()),
     Target("layout", "Empty page in the site layout", "/bench/layout", ()),
-    Target("home", "Home page", "/", ("throughput",)),
-    Target("orgs", "Organisation list, page 1", "/organizations/", ("p95", "throughput")),
-    Target("orgs-deep", "Organisation list, page 250", "/organizations/?page=250", ("p95", "throughput")),
-    Target("api-orgs", "API organisation list", "/api/v1/organizations", ("p95", "throughput"), "application/json"),
+    Target("home", "Home page (anonymous, cached)", "/", ("throughput",), cached=True),
+    Target(
+        "orgs",
+        "Organisation list, page 1 (anonymous, cached)",
+        "/organizations/",
+        ("p95", "throughput"),
+        cached=True,
+    ),
+    Target(
+        "orgs-deep",
+        "Organisation list, page 250 (anonymous, cached)",
+        "/organizations/?page=250",
+        ("p95", "throughput"),
+        cached=True,
+    ),
+    Target(
+        "api-orgs",
+        "API organisation list (anonymous, cached)",
+        "/api/v1/organizations",
+        ("p95", "throughput"),
+        JSON,
+        cached=True,
+    ),
+    Target("home-member", "Home page (signed in, rendered)", "/", (), visitor=SESSION, info=("p95", "throughput")),
+    Target(
+        "orgs-member",
+        "Organisation list, page 1 (signed in, rendered)",
+        "/organizations/",
+        ("p95",),
+        visitor=SESSION,
+        info=("throughput",),
+    ),
+    Target(
+        "orgs-deep-member",
+        "Organisation list, page 250 (signed in, rendered)",
+        "/organizations/?page=250",
+        ("p95",),
+        visitor=SESSION,
+        info=("throughput",),
+    ),
+    Target(
+        "api-orgs-token",
+        "API organisation list (token, rendered)",
+        "/api/v1/organizations",
+        ("p95",),
+        JSON,
+        visitor=TOKEN,
+        info=("throughput",),
+    ),
 )
 
 DATABASES = {
@@ -120,13 +176,46 @@ def _setup_database(args: argparse.Namespace) -> str:
         return f"PostgreSQL {cursor.fetchone()[0]}"
 
 
-def _probe(target: Target, repeat: int = 30) -> Probe:
+def _credentials() -> dict[str, dict[str, str]]:
+    """The headers each kind of visitor adds: nothing, a signed-in browser's cookies, a personal access token."""
+    from django.test import Client
+
+    from benchmarks.seed import seed_member
+    from kechuang.accounts.services import create_access_token
+
+    member = seed_member()
+    browser = Client(HTTP_HOST=HOST)
+    # Named, because the first backend in AUTHENTICATION_BACKENDS (rules') cannot load a user.
+    browser.force_login(member, backend="kechuang.accounts.backends.UsernameOrEmailBackend")
+    browser.get("/")  # the sign-out form sets the CSRF cookie, which a browser then sends with every request
+    cookies = "; ".join(f"{morsel.key}={morsel.value}" for morsel in browser.cookies.values() if morsel.value)
+    _, token = create_access_token(actor=member, name="benchmark")
+    return {ANONYMOUS: {}, SESSION: {"Cookie": cookies}, TOKEN: {"Authorization": f"Bearer {token}"}}
+
+
+def _headers(target: Target, credentials: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {**HEADERS, "Accept": target.accept, **credentials[target.visitor]}
+
+
+def _mismatch(target: Target, body: bytes, page_cache: str | None) -> str:
+    """Why a response is not what the target's label says it is (signed in or not, cached or not), or ``""``."""
+    if target.accept == "text/html" and (SIGNED_IN_MARK in body) != (target.visitor == SESSION):
+        return "not signed in: the page shows no account link" if target.visitor == SESSION else "signed in"
+    if target.cached and page_cache not in ("hit", "miss"):
+        return "not served through the page cache (no X-Page-Cache header)"
+    if not target.cached and page_cache is not None:
+        return f"served from the page cache (X-Page-Cache: {page_cache})"
+    return ""
+
+
+def _probe(target: Target, credentials: dict[str, dict[str, str]], repeat: int = 30) -> Probe:
     """Count the queries of one request and time ``repeat`` requests one after another."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST=HOST, HTTP_ACCEPT_LANGUAGE=HEADERS["Accept-Language"], HTTP_ACCEPT=target.accept)
+    # Headers given to the client override its own cookie jar: every request carries the same cookies.
+    client = Client(HTTP_HOST=HOST, headers=_headers(target, credentials))
     try:
         client.get(target.path)  # the first request fills caches; count the second
         with CaptureQueriesContext(connection) as captured:
@@ -135,6 +224,8 @@ def _probe(target: Target, repeat: int = 30) -> Probe:
         queries = len(captured.captured_queries)
         if response.status_code != 200:
             return Probe(failure=f"HTTP {response.status_code}")
+        if mismatch := _mismatch(target, response.content, response.headers.get("X-Page-Cache")):
+            return Probe(failure=mismatch)
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -145,16 +236,17 @@ def _probe(target: Target, repeat: int = 30) -> Probe:
     return Probe(queries=queries, view_ms=percentile(times, 50))
 
 
-def _prepare(args: argparse.Namespace) -> tuple[str, dict[str, Probe]]:
+def _prepare(args: argparse.Namespace) -> tuple[str, dict[str, dict[str, str]], dict[str, Probe]]:
     import django
 
     django.setup()
     from django.db import connections
 
     database = _setup_database(args)
-    probes = {target.key: _probe(target) for target in TARGETS}
+    credentials = _credentials()
+    probes = {target.key: _probe(target, credentials) for target in TARGETS}
     connections.close_all()
-    return database, probes
+    return database, credentials, probes
 
 
 def _free_port() -> int:
@@ -163,13 +255,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _get(port: int, path: str, accept: str = "text/html") -> tuple[int, int]:
-    """One request through http.client, independent of the load generators: the status and the body's size."""
+def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, str | None]:
+    """One request through http.client, independent of the load generators: status, body, X-Page-Cache."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     try:
-        connection.request("GET", path, headers={**HEADERS, "Accept": accept})
+        connection.request("GET", path, headers=headers or {**HEADERS, "Accept": "text/html"})
         response = connection.getresponse()
-        return response.status, len(response.read())
+        return response.status, response.read(), response.getheader("X-Page-Cache")
     finally:
         connection.close()
 
@@ -202,7 +294,9 @@ def _generator(choice: str) -> tuple[str, Callable[..., LoadResult]]:
     return "python", run_load
 
 
-def _measure(args: argparse.Namespace, port: int, probes: dict[str, Probe]) -> list[dict[str, Any]]:
+def _measure(
+    args: argparse.Namespace, port: int, credentials: dict[str, dict[str, str]], probes: dict[str, Probe]
+) -> list[dict[str, Any]]:
     """Load every target that answers 200, in ``args.rounds`` interleaved rounds; keep each target's best round.
 
     Other work on the machine can only slow a round down, so the fastest round is the one least
@@ -218,16 +312,19 @@ def _measure(args: argparse.Namespace, port: int, probes: dict[str, Probe]) -> l
             "label": target.label,
             "path": target.path,
             "checks": list(target.checks),
+            "info": list(target.info),
+            "visitor": target.visitor,
             "queries": "–" if probe.queries is None else probe.queries,
             "view_ms": probe.view_ms,
         }
         rows.append(row)
-        status, size = _get(port, target.path, target.accept)
-        if probe.failure or status != 200:
-            row["failure"] = probe.failure or f"HTTP {status}"
-            say(f"{target.path}: skipped, {row['failure']}")
+        status, body, page_cache = _get(port, target.path, _headers(target, credentials))
+        failure = probe.failure or (f"HTTP {status}" if status != 200 else _mismatch(target, body, page_cache))
+        if failure:
+            row["failure"] = failure
+            say(f"{target.label}: skipped, {failure}")
             continue
-        row["kib"] = size / 1024
+        row["kib"] = len(body) / 1024
         loadable.append((target, row))
     results: dict[str, list[LoadResult]] = {target.key: [] for target, _ in loadable}
     for number in range(args.rounds):
@@ -240,10 +337,10 @@ def _measure(args: argparse.Namespace, port: int, probes: dict[str, Probe]) -> l
                 duration=args.duration,
                 # Workers stay warm between rounds; later rounds only refill the connections.
                 warmup=args.warmup if number == 0 else min(args.warmup, 1.0),
-                headers={**HEADERS, "Accept": target.accept},
+                headers=_headers(target, credentials),
             )
             results[target.key].append(result)
-            say(f"round {number + 1}, {target.path}: {result.requests_per_second:,.0f} req/s, p95 {result.p95_ms} ms")
+            say(f"round {number + 1}, {target.label}: {result.requests_per_second:,.0f} req/s, p95 {result.p95_ms} ms")
     for target, row in loadable:
         rounds = results[target.key]
         best = max(rounds, key=lambda r: r.requests_per_second)
@@ -268,12 +365,12 @@ def run_inner(args: argparse.Namespace) -> None:
     var_dir = os.environ.get("KECHUANG_VAR_DIR") or DATABASES[key]["var"]
     env = _server_env(var_dir)
     os.environ.update(env)
-    database, probes = _prepare(args)
+    database, credentials, probes = _prepare(args)
     log = Path(var_dir if Path(var_dir).is_absolute() else ROOT / var_dir) / "gunicorn.log"
     server, port = _start_gunicorn(args, env, log)
     say(f"{database}: gunicorn on {HOST}:{port}, {args.workers} {args.worker_class} workers")
     try:
-        targets = _measure(args, port, probes)
+        targets = _measure(args, port, credentials, probes)
     finally:
         server.terminate()
         try:

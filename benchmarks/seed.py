@@ -1,4 +1,4 @@
-"""The benchmark's data: many active organisations and a few experts, written in bulk.
+"""The benchmark's data: many active organisations, a few experts written in bulk, and one member who signs in.
 
 Benchmark set-up only: rows go in with ``bulk_create`` rather than through the services, so
 ``save()`` does not run and the fields it would fill (``sort_name``) are filled here. A sample of
@@ -16,6 +16,8 @@ from kechuang.accounts.models import ExpertProfile, Organization, User
 from kechuang.core.identifiers import uscc_check_character
 from kechuang.core.regions import all_regions
 from kechuang.core.sectors import SECTORS
+
+MEMBER_USERNAME = "bench-member"
 
 # Roughly the mix of a regional directory: mostly companies, then universities and institutes.
 KIND_WEIGHTS: dict[str, int] = {
@@ -106,4 +108,14 @@ def seed(*, organizations: int, experts: int) -> None:
             )
             for n, user in enumerate(users)
         ]
+    )
+
+
+def seed_member() -> User:
+    """The ordinary signed-in visitor of the rendered rows: an active account with no role and no password to hash."""
+    return User.objects.create(
+        username=MEMBER_USERNAME,
+        email=f"{MEMBER_USERNAME}@example.cn",
+        display_name="测试会员",
+        password=make_password(None),
     )

@@ -19,6 +19,7 @@ PO_FILES = {
 def test_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
     catalogue = polib.pofile(str(PO_FILES["django"]))
     untranslated = [e.msgid for e in catalogue.untranslated_entries()]
+    untranslated += [e.msgid for e in catalogue if e.msgid_plural and not all(e.msgstr_plural.values())]
     fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
     assert untranslated == [], f"untranslated msgids: {untranslated[:20]}"
     assert fuzzy == [], f"fuzzy msgids: {fuzzy[:20]}"

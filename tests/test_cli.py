@@ -213,3 +213,13 @@ def test_demo_seeds_serves_and_stops_its_children_on_ctrl_c_and_sigterm(tmp_path
         finally:
             status = stop_demo(process, signum)
         assert status == 0
+
+
+def test_demo_refuses_a_port_in_use_before_doing_anything(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", "--port", str(port)]) == 1
+    error = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use" in error

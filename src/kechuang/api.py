@@ -9,34 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, SessionAuth
 
-from kechuang.accounts.services import user_for_token
+from kechuang.accounts.auth import BrowserSessionAuth, TokenAuth
 from kechuang.core.errors import DomainError, ErrorCode, problem
-
-
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <personal access token>``."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token.strip())
-        if user is not None:
-            request.user = user
-        return user
-
-
-class BrowserSessionAuth(SessionAuth):
-    """The browser's session cookie, with Django's CSRF check on unsafe methods.
-
-    Only a signed-in session without an ``Authorization`` header is checked: a program that sends
-    a wrong token, or none, must hear 401 ``not_authenticated``, not a CSRF refusal it cannot act on.
-    """
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if "Authorization" in request.headers or not request.user.is_authenticated:
-            return None
-        return super().__call__(request)
-
 
 api = NinjaAPI(
     title="kechuang API",

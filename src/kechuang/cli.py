@@ -270,7 +270,23 @@ def run_demo_processes(*, host: str, port: int, workers: int | None) -> int:
     return 0 if interrupted else (children[0].returncode or 0)
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse to start when something already listens on the port, rather than point the user at it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise CommandFailedError(
+                f"port {port} on {host} is already in use; stop what runs there or choose another with --port"
+            ) from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    ensure_port_free(args.host, args.port)
+    # Links in e-mails (password reset) must point at the port the demo really serves.
+    os.environ.setdefault("KECHUANG_SITE_URL", f"http://{bind_address(local_host(args.host), args.port)}")
     setup_django()
     prepare_demo()
     return run_demo_processes(host=args.host, port=args.port, workers=args.workers)

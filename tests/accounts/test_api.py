@@ -540,3 +540,15 @@ def test_org_memberships_list_query_count_does_not_grow(client: Client) -> None:
     MembershipFactory.create_batch(2, organization=organization)
     assert Membership.objects.filter(organization=organization).count() == 3
     assert queries_for(client, url) == one
+
+
+@pytest.mark.django_db
+def test_public_reads_still_use_a_token_when_one_is_sent(client: Client) -> None:
+    members_only = ExpertProfileFactory(visibility="members")
+    _, token = services.create_access_token(actor=UserFactory(), name="script")
+    anonymous = client.get("/api/v1/experts").json()
+    with_token = client.get("/api/v1/experts", headers={"authorization": f"Bearer {token}"}).json()
+    assert [p["id"] for p in anonymous["items"]] == []
+    assert [p["id"] for p in with_token["items"]] == [members_only.pk]
+    detail = client.get(f"/api/v1/experts/{members_only.pk}", headers={"authorization": f"Bearer {token}"})
+    assert detail.status_code == 200

@@ -444,3 +444,30 @@ def test_token_requests_are_validated_and_owned() -> None:
     token.refresh_from_db()
     assert token.revoked_at is None
     assert AccessToken.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_last_admin_cannot_leave_but_one_of_two_can() -> None:
+    organization = OrganizationFactory()
+    first = MembershipFactory(organization=organization, role=Role.ADMIN)
+    with pytest.raises(DomainError) as refused:
+        services.revoke_membership(actor=first.user, membership=first)
+    assert refused.value.code == ErrorCode.INVALID_STATE
+    first.refresh_from_db()
+    assert first.status == MembershipStatus.APPROVED
+
+    second = MembershipFactory(organization=organization, role=Role.ADMIN)
+    services.revoke_membership(actor=first.user, membership=first)
+    first.refresh_from_db()
+    assert first.status == MembershipStatus.REVOKED
+    with pytest.raises(DomainError):
+        services.revoke_membership(actor=second.user, membership=second)
+
+
+@pytest.mark.django_db
+def test_a_stranger_cannot_revoke_someone_elses_membership() -> None:
+    membership = MembershipFactory(role=Role.MEMBER)
+    with pytest.raises(PermissionDenied):
+        services.revoke_membership(actor=UserFactory(), membership=membership)
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.APPROVED

@@ -13,6 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from kechuang.accounts.models import LoginFailure, User
 from tests.factories.accounts import PASSWORD, MembershipFactory, UserFactory
@@ -216,6 +218,34 @@ def test_sign_up_refuses_a_taken_email_and_a_weak_password(client: Client) -> No
     assert errors["email"] == ["An account with this e-mail address exists already."]
     assert "This password is entirely numeric." in errors["password1"]
     assert User.objects.filter(username="lin.wei").count() == 0
+
+
+def test_sign_up_shows_the_password_pair_the_password_rules_and_the_username_at_once(client: Client) -> None:
+    response = client.post(
+        "/accounts/signup/", {**SIGNUP, "username": "lin wei", "password1": "lin-wei", "password2": "lin-we1"}
+    )
+
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["password1", "password2", "username"]
+    assert errors["password2"] == ["The two passwords differ."]
+    assert errors["password1"][0] == "This password is too short: use at least 10 characters."
+    assert User.objects.count() == 0
+
+
+def test_a_short_password_is_refused_in_chinese_on_the_chinese_sign_up_page(client: Client) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    response = client.post("/accounts/signup/", {**SIGNUP, "password1": "力控-手术-42", "password2": "力控-手术-42"})
+
+    with translation.override("zh-hans"):
+        expected = ngettext(
+            "This password is too short: use at least %(min_length)d character.",
+            "This password is too short: use at least %(min_length)d characters.",
+            10,
+        ) % {"min_length": 10}
+    assert '<html lang="zh-Hans">' in response.text
+    assert response.context["form"].errors == {"password1": [expected]}
+    assert User.objects.count() == 0
 
 
 def test_a_signed_in_user_is_sent_home_from_sign_up_and_sign_in(client: Client) -> None:

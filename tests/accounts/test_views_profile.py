@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -122,6 +123,46 @@ def test_the_affiliation_picker_offers_my_organizations(client: Client, user: Us
     html = client.get(PROFILE).text
 
     assert f'<option value="{mine.pk}">{mine}</option>' in html
+
+
+def test_the_current_affiliation_is_listed_once_and_selected(client: Client, user: User) -> None:
+    mine = MembershipFactory(user=user).organization
+    ExpertProfileFactory(user=user, affiliation=mine)
+
+    html = client.get(PROFILE).text
+
+    select = html[html.index('<select name="affiliation"') : html.index("</select>")]
+    assert re.findall(r'<option value="(\d*)"( selected)?>', select) == [("", ""), (str(mine.pk), " selected")]
+
+
+def duplicate_ids(html: str) -> list[str]:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_the_job_title_and_the_work_title_are_labelled_apart(client: Client, user: User) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    ExpertProfileFactory(user=user)
+
+    html = client.get(PROFILE).text
+
+    assert '<label for="id_title_zh">Job title in Chinese</label>' in html
+    assert '<label for="id_title_en">Job title in English</label>' in html
+    assert '<label for="id_work_title_zh">Work title in Chinese</label>' in html
+    assert '<label for="id_work_title_en">Work title in English</label>' in html
+    assert duplicate_ids(html) == []
+
+
+def test_a_refused_work_title_shows_its_error_on_the_work_form_only(client: Client, user: User) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    ExpertProfileFactory(user=user)
+
+    response = client.post("/accounts/profile/works/", {"kind": "paper", "title_zh": "", "title_en": ""})
+
+    assert field_error_html("work_title_zh", "Give the text in Chinese or English.") in response.text
+    assert 'aria-describedby="id_work_title_zh_error"' in response.text
+    assert "id_title_zh_error" not in response.text
+    assert duplicate_ids(response.text) == []
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -46,3 +46,28 @@ def test_only_the_api_docs_page_gets_the_looser_policy(client: Client) -> None:
     body = response.content.decode()
     assert "cdn" not in body.lower()
     assert "/static/ninja/swagger-ui-bundle.js" in body
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_problem_json(client: Client) -> None:
+    response = client.get("/api/v1/nope", headers={"accept-language": "en"})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+    assert response.json()["instance"] == "/api/v1/nope"
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_on_the_api_answers_problem_json_with_allow(client: Client) -> None:
+    response = client.delete("/api/v1/organizations")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "method_not_allowed"
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+@pytest.mark.django_db
+def test_pages_outside_the_api_keep_their_html_404(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

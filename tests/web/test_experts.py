@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -93,6 +94,45 @@ def test_htmx_request_gets_only_the_result_list(client: Client) -> None:
     html = client.get(URL, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in html
     assert 'data-testid="expert-card"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "keywords_zh", "keywords_en", "expected"),
+    [
+        (
+            "en",
+            ["力控"],
+            ["force control", "surgical robotics"],
+            '<p class="small muted" lang="en">force control · surgical robotics</p>',
+        ),
+        (
+            "zh-hans",
+            ["力控", "手术机器人"],
+            ["force control"],
+            '<p class="small muted" lang="zh-Hans">力控 · 手术机器人</p>',
+        ),
+        ("en", ["力控", "手术机器人"], [], '<p class="small muted" lang="zh-Hans">力控 · 手术机器人</p>'),
+        ("zh-hans", [], ["force control"], '<p class="small muted" lang="en">force control</p>'),
+    ],
+)
+def test_a_card_shows_the_keywords_of_the_page_language_else_the_other_with_their_lang(
+    client: Client, language: str, keywords_zh: list[str], keywords_en: list[str], expected: str
+) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    expert("李力控", keywords_zh=keywords_zh, keywords_en=keywords_en)
+
+    html = client.get(URL).content.decode()
+
+    assert [line.strip() for line in html.splitlines() if 'class="small muted"' in line] == [expected]
+
+
+def test_a_card_without_keywords_shows_no_keyword_line(client: Client) -> None:
+    expert("李", keywords_zh=[], keywords_en=[])
+
+    html = client.get(URL).content.decode()
+
+    assert 'data-testid="expert-card"' in html
+    assert 'class="small muted"' not in html
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

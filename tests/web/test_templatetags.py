@@ -14,8 +14,10 @@ from kechuang.web.templatetags.kechuang import (
     page_url,
     region_name,
     sector_name,
+    shown_keywords,
     text_in,
 )
+from tests.factories.accounts import ExpertProfileFactory
 
 
 @pytest.mark.parametrize(
@@ -63,6 +65,22 @@ def test_bilingual_filters() -> None:
         assert other_language({"zh-hans": "只有中文"}) == ""
     assert text_in(value, "zh-hans") == "北京"
     assert text_in(value, "fr") == ""
+
+
+def test_shown_keywords_follow_the_language_and_fall_back_to_the_other() -> None:
+    both = ExpertProfileFactory.build(keywords_zh=["力控"], keywords_en=["force control"])
+    chinese_only = ExpertProfileFactory.build(keywords_zh=["力控"], keywords_en=[])
+    none = ExpertProfileFactory.build(keywords_zh=[], keywords_en=[])
+    with translation.override("en"):
+        assert shown_keywords(both) == (["force control"], "en")
+        assert shown_keywords(chinese_only) == (["力控"], "zh-Hans")
+        assert shown_keywords(none).words == []
+    with translation.override("zh-hans"):
+        assert shown_keywords(both) == (["力控"], "zh-Hans")
+        assert shown_keywords(ExpertProfileFactory.build(keywords_zh=[], keywords_en=["graphene"])) == (
+            ["graphene"],
+            "en",
+        )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError
 
 from kechuang.accounts import selectors, services
+from kechuang.accounts.auth import PUBLIC_AUTH
 from kechuang.accounts.models import ExpertProfile, Membership, Organization, User, Work
 from kechuang.accounts.schemas import (
     ExpertProfileIn,
@@ -33,7 +34,9 @@ from kechuang.core.paging import paginate
 from kechuang.core.regions import all_regions
 
 router = Router()
-PUBLIC = None  # no authentication required; request.user may still be signed in
+PUBLIC = PUBLIC_AUTH  # anyone may call; a token or session is still used when sent
+# In OpenAPI an empty requirement makes the credentials optional.
+PUBLIC_OPENAPI: dict[str, Any] = {"security": [{}]}  # appended to the generated requirements
 
 
 class PageOf(Schema):
@@ -158,6 +161,7 @@ class OrganizationFilters(Schema):
     "/organizations",
     response=OrganizationPage,
     auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
     tags=["organizations"],
     summary="Active organisations, filtered and paged",
 )
@@ -170,7 +174,13 @@ def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]
     return page.as_dict([organization_out(o) for o in page.items])
 
 
-@router.get("/organizations/{organization_id}", response=OrganizationOut, auth=PUBLIC, tags=["organizations"])
+@router.get(
+    "/organizations/{organization_id}",
+    response=OrganizationOut,
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    tags=["organizations"],
+)
 def get_organization(request: HttpRequest, organization_id: int) -> dict[str, Any]:
     return organization_out(selectors.get_organization_for(request.user, organization_id))
 
@@ -261,7 +271,14 @@ class ExpertFilters(Schema):
     page_size: int = 20
 
 
-@router.get("/experts", response=ExpertPage, auth=PUBLIC, tags=["experts"], summary="Expert profiles I may see")
+@router.get(
+    "/experts",
+    response=ExpertPage,
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    tags=["experts"],
+    summary="Expert profiles I may see",
+)
 @decorate_view(cache_public_page)
 def list_experts(request: HttpRequest, filters: Query[ExpertFilters]) -> dict[str, Any]:
     found = selectors.expert_profiles_visible_to(
@@ -271,7 +288,9 @@ def list_experts(request: HttpRequest, filters: Query[ExpertFilters]) -> dict[st
     return page.as_dict([expert_out(p, []) for p in page.items])
 
 
-@router.get("/experts/{profile_id}", response=ExpertProfileOut, auth=PUBLIC, tags=["experts"])
+@router.get(
+    "/experts/{profile_id}", response=ExpertProfileOut, auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, tags=["experts"]
+)
 def get_expert(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     profile = selectors.get_expert_profile_for(request.user, profile_id)
     return expert_out(profile, selectors.visible_works(request.user, profile))

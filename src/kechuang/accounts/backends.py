@@ -27,3 +27,12 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    # Roles live in memberships and are checked by the named rules (rules.ObjectPermissionBackend);
+    # Django's permission tables grant nothing here except to superusers. Answering that without a
+    # query saves two per signed-in request.
+    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return super().get_user_permissions(user_obj, obj) if getattr(user_obj, "is_superuser", False) else set()
+
+    def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return super().get_group_permissions(user_obj, obj) if getattr(user_obj, "is_superuser", False) else set()

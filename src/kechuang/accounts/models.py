@@ -27,6 +27,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci", condition=~models.Q(email=""))
         ]

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     DUPLICATE = "duplicate"
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
 TITLES: dict[ErrorCode, Promise] = {
@@ -41,6 +42,7 @@ TITLES: dict[ErrorCode, Promise] = {
     ErrorCode.DUPLICATE: _("This already exists."),
     ErrorCode.BAD_REQUEST: _("The request cannot be processed."),
     ErrorCode.SERVER_ERROR: _("Something went wrong on our side."),
+    ErrorCode.METHOD_NOT_ALLOWED: _("This address does not accept this HTTP method."),
 }
 
 STATUS: dict[ErrorCode, int] = {
@@ -56,6 +58,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.DUPLICATE: 409,
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.SERVER_ERROR: 500,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
 }
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,13 @@ class LoginForm(AuthenticationForm):
 
 
 class SignupForm(ServiceForm):
+    """Every error in one round: field shapes, the password pair, the password rules and taken names.
+
+    :func:`services.register_user` checks the names and the password again and stays the authority;
+    the form asks first because the service runs only once the form is valid, so a mismatched
+    password pair would otherwise hide the other errors until the next submission.
+    """
+
     error_fields = {"password": "password1"}
 
     username = text_field(
@@ -42,6 +51,7 @@ class SignupForm(ServiceForm):
         required=True,
         autocomplete="username",
         help_text=_("Letters, digits and @ . + - _ only; you can also sign in with your e-mail address."),
+        validators=[User.username_validator],
     )
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -67,8 +77,21 @@ class SignupForm(ServiceForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        username = cleaned.get("username", "").strip()
+        email = cleaned.get("email", "").strip().lower()
+        if username and User.objects.filter(username__iexact=username).exists():
+            self.add_error("username", _("This username is taken."))
+        if email and User.objects.filter(email__iexact=email).exists():
+            self.add_error("email", _("An account with this e-mail address exists already."))
         if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
             self.add_error("password2", _("The two passwords differ."))
+        if cleaned.get("password1"):
+            # The similarity rule compares the password with what was typed as the name and address.
+            user = User(username=username, email=email, display_name=cleaned.get("display_name", "").strip())
+            try:
+                validate_password(cleaned["password1"], user)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
         return cleaned
 
     def submit(self) -> User | None:

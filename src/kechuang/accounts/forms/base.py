@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from django import forms
@@ -42,13 +42,20 @@ class ServiceForm(forms.Form):
 
 
 def text_field(
-    label: Any, *, max_length: int, required: bool = False, help_text: Any = "", **attrs: Any
+    label: Any,
+    *,
+    max_length: int,
+    required: bool = False,
+    help_text: Any = "",
+    validators: Sequence[Callable[[Any], None]] = (),
+    **attrs: Any,
 ) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=max_length,
         required=required,
         help_text=help_text,
+        validators=validators,
         widget=forms.TextInput(attrs=attrs) if attrs else None,
     )
 
@@ -65,11 +72,18 @@ def comma_list(values: Iterable[str]) -> str:
 
 
 def organization_options(*, query: str = "", include: Iterable[Organization | None] = ()) -> list[Organization]:
-    """Active organisations for a picker: those matching ``query`` (at most 50) after the ones in ``include``."""
-    options = [o for o in include if o is not None]
-    seen = {o.pk for o in options}
+    """Active organisations for a picker: those matching ``query`` (at most 50) after the ones in ``include``.
+
+    Each organisation is listed once, even when ``include`` names it twice (the current affiliation is
+    usually one of the user's own organisations too) or it also matches ``query``.
+    """
     matches = selectors.organizations(query=query.strip())[:ORGANIZATION_OPTIONS_LIMIT]
-    options.extend(o for o in matches if o.pk not in seen)
+    options: list[Organization] = []
+    seen: set[int] = set()
+    for organization in [*include, *matches]:
+        if organization is not None and organization.pk not in seen:
+            seen.add(organization.pk)
+            options.append(organization)
     return options
 
 

@@ -29,8 +29,8 @@ class ExpertProfileForm(OrganizationPickerMixin, ServiceForm):
 
     name_zh = text_field(_("Name in Chinese"), max_length=100, lang="zh-Hans")
     name_en = text_field(_("Name in English"), max_length=100, lang="en")
-    title_zh = text_field(_("Title in Chinese"), max_length=100, lang="zh-Hans", help_text=_("e.g. 教授、研究员"))
-    title_en = text_field(_("Title in English"), max_length=100, lang="en", help_text=_("e.g. Professor"))
+    title_zh = text_field(_("Job title in Chinese"), max_length=100, lang="zh-Hans", help_text=_("e.g. 教授、研究员"))
+    title_en = text_field(_("Job title in English"), max_length=100, lang="en", help_text=_("e.g. Professor"))
     organization_query = picker_query_field()
     affiliation = forms.ModelChoiceField(label=_("Affiliation"), required=False, queryset=Organization.objects.none())
     expertise = text_field(_("Fields of expertise"), max_length=1000, help_text=_("Separate with commas."))
@@ -118,14 +118,20 @@ class WorkForm(ServiceForm):
     bilingual_required = (("title_zh", "title_en"),)
 
     kind = forms.ChoiceField(label=_("Kind"), choices=WorkKind.choices)
-    title_zh = text_field(_("Title in Chinese"), max_length=500, lang="zh-Hans")
-    title_en = text_field(_("Title in English"), max_length=500, lang="en")
+    title_zh = text_field(_("Work title in Chinese"), max_length=500, lang="zh-Hans")
+    title_en = text_field(_("Work title in English"), max_length=500, lang="en")
     abstract_zh = textarea_field(_("Abstract in Chinese"), max_length=8000)
     abstract_en = textarea_field(_("Abstract in English"), max_length=8000)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2100)
     venue = text_field(_("Journal, office or funder"), max_length=200)
     identifier = text_field(_("DOI, patent or project number"), max_length=100, spellcheck="false")
     is_public = forms.BooleanField(label=_("Show this work publicly"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The work form shares its page with the profile form, which has a title_zh and title_en of
+        # its own: ids of their own keep each label, help text and error tied to this form's input.
+        kwargs.setdefault("auto_id", "id_work_%s")
+        super().__init__(*args, **kwargs)
 
     def submit(self, *, actor: User, profile: ExpertProfile) -> Work | None:
         data = self.cleaned_data

@@ -91,10 +91,25 @@ def reject_membership(*, actor: User, membership: Membership) -> Membership:
 
 @transaction.atomic
 def revoke_membership(*, actor: User, membership: Membership) -> Membership:
-    """APPROVED → REVOKED, by an admin, an operator, or the member leaving."""
-    if not (actor.has_perm("accounts.decide_membership", membership) or membership.user_id == actor.pk):
-        require(actor, "accounts.decide_membership", membership)
+    """APPROVED → REVOKED, by an admin, an operator, or the member leaving.
+
+    Refuses to revoke an organisation's last admin, which would leave nobody to decide its requests.
+    The organisation's approved admin rows are locked (in primary-key order) before counting.
+    """
+    require(actor, "accounts.revoke_membership", membership)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.ADMIN and membership.status == MembershipStatus.APPROVED:
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organization_id=membership.organization_id, role=Role.ADMIN, status=MembershipStatus.APPROVED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if admins == [membership.pk]:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                _("This is the organization's only administrator; make someone else an administrator first."),
+            )
     return _set_membership_state(membership, MembershipStatus.REVOKED, actor=actor)
 
 

@@ -1,13 +1,14 @@
 """Template helpers every app's pages may load with ``{% load kechuang %}``.
 
 Filters: ``localized`` (bilingual value in the active language), ``text_in:"en"`` (one language
-only), ``region_name``, ``sector_name``, ``doi_url``. Tag: ``{% pager page %}`` renders
+only), ``shown_keywords`` (a profile's keywords with their ``lang``), ``region_name``, ``sector_name``,
+``doi_url``. Tag: ``{% pager page %}`` renders
 :class:`kechuang.core.paging.Page` navigation that keeps the current query string.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 from django.http import HttpRequest, QueryDict
@@ -34,6 +35,20 @@ def localized(value: Any) -> str:
 def text_in(value: Any, language: str) -> str:
     """Only the text in ``language`` (``"zh-hans"`` or ``"en"``), or ''."""
     return str(value.get(language, "")) if isinstance(value, dict) else ""
+
+
+class ShownKeywords(NamedTuple):
+    words: list[str]
+    lang: str  # the HTML language tag of ``words``, for the element's ``lang`` attribute
+
+
+@register.filter
+def shown_keywords(profile: Any) -> ShownKeywords:
+    """The profile's keywords in the active language, else in the other; with the ``lang`` of those shown."""
+    chinese = ShownKeywords(list(profile.keywords_zh or []), "zh-Hans")
+    english = ShownKeywords(list(profile.keywords_en or []), "en")
+    wanted, other = (english, chinese) if (get_language() or "").lower().startswith("en") else (chinese, english)
+    return wanted if wanted.words or not other.words else other
 
 
 @register.filter
