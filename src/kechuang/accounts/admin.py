@@ -248,21 +248,7 @@ class ExpertProfileAdmin(OperatorAdmin):
     list_filter = ("visibility",)
     search_fields = ("sort_name", "name", "orcid", "keywords_zh", "keywords_en")
     list_select_related = ("affiliation",)
-    fields = (
-        "user",
-        "name",
-        "title",
-        "affiliation",
-        "fields",
-        "keywords_zh",
-        "keywords_en",
-        "orcid",
-        "bio",
-        "visibility",
-        "show_works",
-        "show_email",
-        "updated_at",
-    )
+    fields = ("user", *services.PROFILE_FIELDS, "updated_at")
     readonly_fields = fields
     inlines = (WorkInline,)
 
