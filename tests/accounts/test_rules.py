@@ -141,3 +141,13 @@ def test_tokens_are_revoked_by_their_owner_or_an_operator() -> None:
         True,
         False,
     )
+
+
+@pytest.mark.django_db
+def test_a_membership_is_visible_to_its_holder_its_organizations_admins_and_operators() -> None:
+    membership = MembershipFactory(role=Role.MEMBER)
+    admin = MembershipFactory(organization=membership.organization, role=Role.ADMIN).user
+    assert membership.user.has_perm("accounts.view_membership", membership)
+    assert admin.has_perm("accounts.view_membership", membership)
+    assert make_operator().has_perm("accounts.view_membership", membership)
+    assert not UserFactory().has_perm("accounts.view_membership", membership)

@@ -80,6 +80,7 @@ add_perm("accounts.view_organization", organization_is_active | is_operator | is
 add_perm("accounts.request_membership", is_authenticated & organization_is_active)
 add_perm("accounts.decide_membership", is_membership_org_admin | is_operator)
 add_perm("accounts.withdraw_membership", is_own_membership)
+add_perm("accounts.view_membership", is_membership_org_admin | is_operator | is_own_membership)
 add_perm("accounts.revoke_membership", is_membership_org_admin | is_operator | is_own_membership)
 add_perm("accounts.view_org_memberships", is_org_admin | is_operator)
 add_perm("accounts.view_expert_profile", profile_is_public | profile_is_for_members | is_own_profile | is_operator)

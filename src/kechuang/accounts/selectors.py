@@ -91,9 +91,7 @@ def pending_memberships_for_admin(user: Any) -> QuerySet[Membership]:
 
 def get_membership_for(user: Any, pk: int) -> Membership:
     membership = Membership.objects.select_related("organization", "user").filter(pk=pk).first()
-    if membership is None or not (
-        user.has_perm("accounts.decide_membership", membership) or membership.user_id == user.pk
-    ):
+    if membership is None or not user.has_perm("accounts.view_membership", membership):
         raise NotFound()
     return membership
 
@@ -141,7 +139,7 @@ def get_expert_profile_for(user: Any, pk: int) -> ExpertProfile:
 
 
 def visible_works(user: Any, profile: ExpertProfile) -> list[Any]:
-    if profile.user_id == getattr(user, "pk", None):
+    if user.has_perm("accounts.change_expert_profile", profile):  # the expert sees every work of their own
         return list(profile.works.all())
     if not profile.show_works:
         return []
