@@ -68,3 +68,25 @@ def browser_page(live_server: Any) -> Iterator[Any]:
 def _no_page_cache(settings: Any) -> None:
     """Pages are rendered fresh in tests; tests/core/test_pagecache.py turns the cache on itself."""
     settings.PAGE_CACHE_SECONDS = 0
+
+
+TEST_LOG_ORIGIN = "test.kechuang.example/ledger"
+
+
+@pytest.fixture(scope="session")
+def ledger_skey() -> str:
+    from kechuang.ledger.tlog.note import generate_key
+
+    return generate_key(TEST_LOG_ORIGIN)[0]
+
+
+@pytest.fixture(autouse=True)
+def _ledger_key(settings: Any, ledger_skey: str) -> Iterator[None]:
+    """Every test signs checkpoints with one throwaway key; no tile of an earlier test's log is remembered."""
+    from kechuang.ledger.selectors import FULL_TILES
+
+    settings.LEDGER_ORIGIN = TEST_LOG_ORIGIN
+    settings.LEDGER_KEY = ledger_skey
+    FULL_TILES.clear()
+    yield
+    FULL_TILES.clear()

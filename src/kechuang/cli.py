@@ -15,7 +15,9 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 SETTINGS_MODULE = "kechuang.settings"
 WSGI_APPLICATION = "kechuang.wsgi:application"
@@ -127,12 +129,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+def start_sequencer() -> Any:
+    """The ledger's sequencer as a thread of this process, asking the configured witnesses after each batch."""
+    from django.conf import settings
+
+    from kechuang.ledger.services import Sequencer
+    from kechuang.ledger.services.witnesses import cosign_after_batch
+
+    sequencer = Sequencer(after_batch=cosign_after_batch if settings.LEDGER_WITNESSES else None)
+    sequencer.start()
+    return sequencer
+
+
 def cmd_worker(rest: Sequence[str]) -> int:
-    """Run django-tasks-db's ``db_worker`` with any of its options."""
+    """Run django-tasks-db's ``db_worker`` with any of its options, and the ledger's sequencer beside it."""
     setup_django()
     from django.core.management import load_command_class
 
-    load_command_class("django_tasks_db", "db_worker").run_from_argv(["kechuang", "worker", *rest])
+    sequencer = start_sequencer()
+    try:
+        load_command_class("django_tasks_db", "db_worker").run_from_argv(["kechuang", "worker", *rest])
+    finally:
+        sequencer.stop()
     return 0
 
 
@@ -161,16 +179,108 @@ def cmd_make_operator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text_or_file(value: str) -> str:
+    """A verifier key given inline or as the path of a file holding it."""
+    path = Path(value)
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else value.strip()
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandFailedError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_ledger_verify(args: argparse.Namespace) -> int:
+    """Offline: no settings, no database, no network."""
+    from kechuang.ledger.offline import check
+    from kechuang.ledger.tlog.proof import ReceiptError
+
+    receipt = _read(args.receipt).decode("utf-8", errors="replace")
+    try:
+        verdict = check(
+            receipt,
+            _text_or_file(args.vkey),
+            witness_keys=[_text_or_file(key) for key in args.witness],
+            min_witnesses=args.min_witnesses,
+            file=_read(args.entry) if args.entry else None,
+        )
+    except ReceiptError as exc:
+        print(f"FAILED: {exc}")
+        return 1
+    print("OK: " + "\n    ".join(verdict.proved))
+    return 0
+
+
+def cmd_ledger_keygen(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+
+    from kechuang.ledger.keys import write_key
+
+    path = Path(args.out) if args.out else Path(settings.LEDGER_KEY_FILE)
+    origin = args.origin or settings.LEDGER_ORIGIN
+    try:
+        vkey = write_key(path, origin, overwrite=args.force)
+    except FileExistsError as exc:
+        raise CommandFailedError(str(exc)) from None
+    print(f"wrote the signing key of {origin} to {path} (keep it secret)", file=sys.stderr)
+    print(vkey)
+    return 0
+
+
+def cmd_ledger_audit(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("ledger_audit", quiet=args.quiet)
+    except CommandError as exc:
+        print(f"kechuang: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ledger_sequence(args: argparse.Namespace) -> int:
+    setup_django()
+    from kechuang.ledger.services import integrate_all
+
+    print(f"integrated {integrate_all()} entries")
+    return 0
+
+
+def cmd_ledger_witness(rest: Sequence[str]) -> int:
+    from kechuang.ledger.tlog.witness import run_witness
+
+    return run_witness(list(rest))
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     _call("openapi")
     return 0
+
+
+def ensure_ledger_key() -> None:
+    """The demo's log needs a signing key: write one under VAR_DIR the first time (never replace one)."""
+    from django.conf import settings
+
+    from kechuang.ledger.keys import write_key
+
+    path = Path(settings.LEDGER_KEY_FILE)
+    if not settings.LEDGER_KEY and not path.exists():
+        vkey = write_key(path, settings.LEDGER_ORIGIN)
+        print(f"kechuang: wrote the ledger's signing key to {path}; verifier key {vkey}", file=sys.stderr)
 
 
 def prepare_demo() -> None:
     """Everything ``demo`` does before it starts processes: migrate, static files, the demo region, the index."""
     _migrate()
     _call("collectstatic", interactive=False, verbosity=0)
+    ensure_ledger_key()
     _call("seed_demo", verbosity=1)
+    _call("ledger_seed_demo", verbosity=1)
     from django.core.management import get_commands
 
     if SEARCH_INDEX_COMMAND in get_commands():
@@ -358,6 +468,27 @@ def build_parser() -> argparse.ArgumentParser:
     operator.add_argument("username")
     operator.set_defaults(handler=cmd_make_operator)
 
+    ledger = commands.add_parser("ledger", help="the transparency log: keys, offline verification, audit, witness")
+    ledger_commands = ledger.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
+    keygen = ledger_commands.add_parser("keygen", help="write a new signing key for the log and print its vkey")
+    keygen.add_argument("--origin", help="the log's origin, which names the key (default: KECHUANG_LEDGER_ORIGIN)")
+    keygen.add_argument("--out", help="where to write the key (default: KECHUANG_LEDGER_KEY_FILE)")
+    keygen.add_argument("--force", action="store_true", help="replace an existing key file")
+    keygen.set_defaults(handler=cmd_ledger_keygen)
+    verify = ledger_commands.add_parser("verify", help="check a receipt offline (no account, no network)")
+    verify.add_argument("receipt", help="a c2sp.org/tlog-proof@v1 file")
+    verify.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it")
+    verify.add_argument("--entry", help="the entry's bytes, the notarised document, or a disclosure to tie to it")
+    verify.add_argument("--witness", action="append", default=[], help="a witness vkey (repeatable)")
+    verify.add_argument("--min-witnesses", type=int, default=0, help="cosignatures required (default: 0)")
+    verify.set_defaults(handler=cmd_ledger_verify)
+    audit = ledger_commands.add_parser("audit", help="recompute every leaf, tile and root from the stored entries")
+    audit.add_argument("--quiet", action="store_true", help="print only problems")
+    audit.set_defaults(handler=cmd_ledger_audit)
+    sequence = ledger_commands.add_parser("sequence", help="integrate every pending entry now")
+    sequence.set_defaults(handler=cmd_ledger_sequence)
+    ledger_commands.add_parser("witness", help="run a tlog-witness (its options: kechuang ledger witness --help)")
+
     openapi = commands.add_parser("openapi", help="print the OpenAPI schema of /api/v1")
     openapi.set_defaults(handler=cmd_openapi)
 
@@ -371,6 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments and arguments[0] in PASSTHROUGH:
             return PASSTHROUGH[arguments[0]](arguments[1:])
+        if arguments[:2] == ["ledger", "witness"]:
+            return cmd_ledger_witness(arguments[2:])
         parser = build_parser()
         namespace = parser.parse_args(arguments)
         if namespace.command is None:

@@ -68,6 +68,42 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("KECHUANG_LOG_LEVEL", "str", "INFO", "Log level of the kechuang loggers."),
     Variable(
+        "KECHUANG_LEDGER_ORIGIN",
+        "str",
+        "127.0.0.1:8000/ledger",
+        "Origin line of the transparency log's checkpoints: its public URL prefix without the scheme.",
+    ),
+    Variable(
+        "KECHUANG_LEDGER_KEY",
+        "str",
+        None,
+        "The log's signing key (PRIVATE+KEY+... from `kechuang ledger keygen`); takes precedence over the key file.",
+    ),
+    Variable(
+        "KECHUANG_LEDGER_KEY_FILE",
+        "str",
+        "",
+        "File holding the log's signing key, written by `kechuang ledger keygen`. Unset: VAR_DIR/ledger/log.key.",
+    ),
+    Variable(
+        "KECHUANG_LEDGER_WITNESSES",
+        "list",
+        "",
+        "Witnesses asked to cosign each checkpoint: URL|cosignature vkey pairs, comma separated.",
+    ),
+    Variable(
+        "KECHUANG_LEDGER_BATCH_SIZE",
+        "int",
+        "5000",
+        "Most entries the sequencer integrates under one checkpoint.",
+    ),
+    Variable(
+        "KECHUANG_LEDGER_WAIT_SECONDS",
+        "int",
+        "3",
+        "How long a notarising request waits for its entry to be integrated before answering 202 Accepted.",
+    ),
+    Variable(
         "KECHUANG_DEMO_PASSWORD",
         "str",
         "kechuang-demo",

@@ -36,6 +36,7 @@ SITE_URL = conf.value_str("KECHUANG_SITE_URL")
 INSTALLED_APPS = [
     "kechuang.core",
     "kechuang.accounts",
+    "kechuang.ledger",
     "kechuang.web",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -129,6 +130,14 @@ LOGOUT_REDIRECT_URL = "web:home"
 PAGE_CACHE_SECONDS = conf.value_int("KECHUANG_PAGE_CACHE_SECONDS")
 LOGIN_MAX_FAILURES = conf.value_int("KECHUANG_LOGIN_MAX_FAILURES")
 LOGIN_LOCKOUT_SECONDS = conf.value_int("KECHUANG_LOGIN_LOCKOUT_SECONDS")
+
+# The transparency log (ledger app): see docs/adr/0006-transparency-log.md.
+LEDGER_ORIGIN = conf.value_str("KECHUANG_LEDGER_ORIGIN")
+LEDGER_KEY = conf.raw("KECHUANG_LEDGER_KEY")
+LEDGER_KEY_FILE = Path(conf.value_str("KECHUANG_LEDGER_KEY_FILE") or VAR_DIR / "ledger" / "log.key")
+LEDGER_WITNESSES = conf.value_list("KECHUANG_LEDGER_WITNESSES")
+LEDGER_BATCH_SIZE = conf.value_int("KECHUANG_LEDGER_BATCH_SIZE")
+LEDGER_WAIT_SECONDS = conf.value_int("KECHUANG_LEDGER_WAIT_SECONDS")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

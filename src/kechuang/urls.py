@@ -11,6 +11,8 @@ admin.site.site_title = "kechuang"
 urlpatterns = [
     path("", include("kechuang.web.urls")),
     path("accounts/", include("kechuang.accounts.urls")),
+    path("ledger/", include("kechuang.ledger.tlog_urls")),
+    path("records/", include("kechuang.ledger.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    INTEGRITY = "integrity_error"
 
 
 TITLES: dict[ErrorCode, Promise] = {
@@ -43,6 +44,7 @@ TITLES: dict[ErrorCode, Promise] = {
     ErrorCode.BAD_REQUEST: _("The request cannot be processed."),
     ErrorCode.SERVER_ERROR: _("Something went wrong on our side."),
     ErrorCode.METHOD_NOT_ALLOWED: _("This address does not accept this HTTP method."),
+    ErrorCode.INTEGRITY: _("Stored records failed their integrity check; the operators have been told."),
 }
 
 STATUS: dict[ErrorCode, int] = {
@@ -59,6 +61,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.SERVER_ERROR: 500,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.INTEGRITY: 500,
 }
 
 

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Home"), "url": reverse("web:home"), "name": "home"},
         {"label": _("Organizations"), "url": reverse("web:organizations"), "name": "organizations"},
         {"label": _("Experts"), "url": reverse("web:experts"), "name": "experts"},
+        {"label": _("Trusted records"), "url": reverse("ledger:entries"), "name": "records"},
     ]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.has_perm("accounts.view_audit"):
@@ -25,4 +26,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     current = ""
     if match is not None and match.namespace == "web":
         current = SECTION_OF.get(match.url_name or "", match.url_name or "")
+    elif match is not None and match.namespace == "ledger":
+        current = "records"
     return {"nav_items": items, "nav_current": current}
