@@ -33,6 +33,7 @@ def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
 
+
 SIZES = [0, 1, 256, 512, 513, 700]
 ZERO = "A" * 43 + "="  # base64 of 32 zero bytes
 
