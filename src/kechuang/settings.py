@@ -105,6 +105,9 @@ else:
             # Keep the connection per worker: opening SQLite and running the PRAGMAs costs ~1 ms a request.
             "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
+            # A file, not shared-cache memory: threads in tests (live server, ledger sequencer) then
+            # wait on WAL locks with the busy timeout instead of failing with "table is locked".
+            "TEST": {"NAME": str(VAR_DIR / "test-kechuang.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -469,8 +469,6 @@ def test_notarising_goes_straight_to_the_entry_once_it_is_integrated(
 def test_notarising_waits_for_the_sequencer_thread(
     client: Client, member: User, organization: Organization, settings: Any
 ) -> None:
-    if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database locks whole tables across threads; runs on PostgreSQL")
     ensure_log_state()
     settings.LEDGER_WAIT_SECONDS = 10
     client.force_login(member)
