@@ -42,13 +42,7 @@ def _b64(value: bytes) -> str:
 
 def _visible_entry(request: HttpRequest, index: int) -> Entry:
     """The entry at ``index`` if the caller may see it; not found otherwise (rule ``ledger.view_entry``)."""
-    try:
-        entry = selectors.entry_at(index)
-    except Entry.DoesNotExist:
-        raise NotFound() from None
-    if not request.user.has_perm("ledger.view_entry", entry):
-        raise NotFound()
-    return entry
+    return selectors.get_entry_for(request.user, index)
 
 
 def _integrity(exc: Exception) -> DomainError:
@@ -199,8 +193,8 @@ def notarise(request: HttpRequest, payload: EvidenceIn) -> Status[dict[str, Any]
 
 @router.get("/ledger/evidence/{entry_id}", response=EvidenceOut, summary="Whether your evidence has been integrated")
 def get_evidence(request: HttpRequest, entry_id: int) -> dict[str, Any]:
-    entry = Entry.objects.select_related("leaf").filter(pk=entry_id, kind="evidence").first()
-    if entry is None or not request.user.has_perm("ledger.view_entry", entry):
+    entry = selectors.get_recorded_entry_for(request.user, entry_id)
+    if entry.kind != "evidence":
         raise NotFound()
     leaf = getattr(entry, "leaf", None)
     return evidence_out(request, entry, leaf.index if leaf else None)
