@@ -140,3 +140,27 @@ def test_a_tile_shorter_than_the_size_needs_is_an_error() -> None:
     tiled.append([leaf_hash(b"a"), leaf_hash(b"b")])
     with pytest.raises(KeyError, match="holds 2 hashes; size 3 needs 3"):
         tree_root(TileNodes(tiled.read, 3), 3)
+
+
+def test_the_tile_cache_survives_threads_racing_on_a_tiny_capacity() -> None:
+    import threading
+
+    cache = ExpandedTileCache(capacity=2)
+    failures: list[BaseException] = []
+
+    def churn(offset: int) -> None:
+        try:
+            for number in range(5_000):
+                key = (0, (number + offset) % 5, 256)
+                cache.put(key, [b"x"])
+                cache.get(key)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=churn, args=(offset,)) for offset in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(cache._rows) <= 2

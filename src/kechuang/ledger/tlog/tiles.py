@@ -9,6 +9,7 @@ cache: a full tile never changes, nor do the hashes a partial tile already holds
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -130,20 +131,26 @@ class ExpandedTileCache:
     def __init__(self, capacity: int = 4096) -> None:
         self.capacity = capacity
         self._rows: OrderedDict[tuple[int, int, int], list[bytes]] = OrderedDict()
+        # Threads of one process (gunicorn threads, the worker's sequencer) share the cache; a lookup
+        # must not race an eviction between finding a key and moving it to the end.
+        self._lock = threading.Lock()
 
     def get(self, key: tuple[int, int, int]) -> list[bytes] | None:
-        rows = self._rows.get(key)
-        if rows is not None:
-            self._rows.move_to_end(key)
-        return rows
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is not None:
+                self._rows.move_to_end(key)
+            return rows
 
     def put(self, key: tuple[int, int, int], rows: list[bytes]) -> None:
-        self._rows[key] = rows
-        if len(self._rows) > self.capacity:
-            self._rows.popitem(last=False)
+        with self._lock:
+            self._rows[key] = rows
+            if len(self._rows) > self.capacity:
+                self._rows.popitem(last=False)
 
     def clear(self) -> None:
-        self._rows.clear()
+        with self._lock:
+            self._rows.clear()
 
 
 TileReader = Callable[[int, int], bytes]
