@@ -98,6 +98,12 @@ VARIABLES: tuple[Variable, ...] = (
         "Most entries the sequencer integrates under one checkpoint.",
     ),
     Variable(
+        "KECHUANG_LEDGER_CHECKPOINT_MS",
+        "int",
+        "100",
+        "Shortest time between two checkpoints, in milliseconds: entries arriving meanwhile share the next one.",
+    ),
+    Variable(
         "KECHUANG_LEDGER_WAIT_SECONDS",
         "int",
         "3",

@@ -94,3 +94,40 @@ def test_waiting_inside_the_recording_transaction_fails_at_once() -> None:
     entry = _record(1)
     with pytest.raises(services.NotIntegratedError, match="has not committed"):
         services.wait_for_index(entry, timeout=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_after_a_busy_one_wait_for_the_checkpoint_period() -> None:
+    sequencer = services.Sequencer(interval=0.01, period=1.5)
+    sequencer.start()
+    try:
+        first = _record(1)
+        services.wait_for_index(first, timeout=10)
+        second = _record(2)
+        # Slowness can only delay the second batch, so "not yet" holds on any machine.
+        with pytest.raises(services.NotIntegratedError):
+            services.wait_for_index(second, timeout=0.5)
+        assert services.wait_for_index(second, timeout=10) == 1
+    finally:
+        sequencer.stop()
+        sequencer.join(timeout=10)
+    assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == [1, 2]
+
+
+def test_receipts_reuse_a_fresh_checkpoint_that_covers_them_and_reread_one_that_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = parse_vkey(log_signer().vkey)
+    first = _record(1)
+    services.integrate_pending()
+    first = Entry.objects.select_related("leaf").get(pk=first.pk)
+    assert verify_receipt(selectors.receipt_text(first), log).checkpoint.size == 1
+
+    second = _record(2)
+    services.integrate_pending()
+    second = Entry.objects.select_related("leaf").get(pk=second.pk)
+    # The cached size-1 checkpoint still proves entry 0; entry 1 needs the newer one, read afresh.
+    assert verify_receipt(selectors.receipt_text(first), log).checkpoint.size == 1
+    assert verify_receipt(selectors.receipt_text(second), log).checkpoint.size == 2
+    monkeypatch.setattr(selectors, "SIGNED_TREE_SECONDS", 0.0)
+    assert verify_receipt(selectors.receipt_text(first), log).checkpoint.size == 2
