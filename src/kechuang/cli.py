@@ -25,7 +25,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 MAX_WORKERS = 8
 # The search helper's rebuild command; `demo` runs it once it exists.
-SEARCH_INDEX_COMMAND = "search_rebuild"
 # How long `demo` waits for gunicorn to accept connections before it prints the logins anyway.
 STARTUP_TIMEOUT = 60.0
 
@@ -243,6 +242,11 @@ def cmd_ledger_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search_reindex(args: argparse.Namespace) -> int:
+    _call("search_reindex", *args.kinds)
+    return 0
+
+
 def cmd_ledger_sequence(args: argparse.Namespace) -> int:
     setup_django()
     from kechuang.ledger.services import integrate_all
@@ -281,10 +285,7 @@ def prepare_demo() -> None:
     ensure_ledger_key()
     _call("seed_demo", verbosity=1)
     _call("ledger_seed_demo", verbosity=1)
-    from django.core.management import get_commands
-
-    if SEARCH_INDEX_COMMAND in get_commands():
-        _call(SEARCH_INDEX_COMMAND)
+    _call("search_reindex")
 
 
 def demo_banner(*, host: str, port: int) -> str:
@@ -488,6 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
     sequence = ledger_commands.add_parser("sequence", help="integrate every pending entry now")
     sequence.set_defaults(handler=cmd_ledger_sequence)
     ledger_commands.add_parser("witness", help="run a tlog-witness (its options: kechuang ledger witness --help)")
+
+    search = commands.add_parser("search", help="the search index")
+    search_commands = search.add_subparsers(dest="search_command", metavar="ACTION", required=True)
+    reindex = search_commands.add_parser("reindex", help="rebuild the search index from the database")
+    reindex.add_argument("kinds", nargs="*", help="only these kinds (default: all)")
+    reindex.set_defaults(handler=cmd_search_reindex)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI schema of /api/v1")
     openapi.set_defaults(handler=cmd_openapi)

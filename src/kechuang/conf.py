@@ -110,6 +110,12 @@ VARIABLES: tuple[Variable, ...] = (
         "How long a notarising request waits for its entry to be integrated before answering 202 Accepted.",
     ),
     Variable(
+        "KECHUANG_EMBEDDING_MODEL",
+        "str",
+        "",
+        "Directory of a sentence-transformers model (BERT family) fused into reviewer affinity. Unset: lexical only.",
+    ),
+    Variable(
         "KECHUANG_DEMO_PASSWORD",
         "str",
         "kechuang-demo",

@@ -36,6 +36,7 @@ SITE_URL = conf.value_str("KECHUANG_SITE_URL")
 INSTALLED_APPS = [
     "kechuang.core",
     "kechuang.accounts",
+    "kechuang.search",
     "kechuang.ledger",
     "kechuang.web",
     "django.contrib.admin",
@@ -143,6 +144,9 @@ LEDGER_BATCH_SIZE = conf.value_int("KECHUANG_LEDGER_BATCH_SIZE")
 LEDGER_CHECKPOINT_SECONDS = conf.value_int("KECHUANG_LEDGER_CHECKPOINT_MS") / 1000
 LEDGER_WAIT_SECONDS = conf.value_int("KECHUANG_LEDGER_WAIT_SECONDS")
 
+# Reviewer affinity (search.affinity): an embedding model fused with the lexical scores when set.
+EMBEDDING_MODEL = conf.value_str("KECHUANG_EMBEDDING_MODEL")
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
@@ -152,6 +156,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+SEARCH_INDEX_DIR = VAR_DIR / "search" / "index"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True

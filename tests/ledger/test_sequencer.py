@@ -111,7 +111,8 @@ def test_batches_after_a_busy_one_wait_for_the_checkpoint_period() -> None:
     finally:
         sequencer.stop()
         sequencer.join(timeout=10)
-    assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == [1, 2]
+    # (size 0 too when the thread signed the empty log before the first entry committed)
+    assert list(Checkpoint.objects.filter(size__gt=0).order_by("size").values_list("size", flat=True)) == [1, 2]
 
 
 def test_receipts_reuse_a_fresh_checkpoint_that_covers_them_and_reread_one_that_does_not(
