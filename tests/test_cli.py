@@ -226,7 +226,9 @@ def test_demo_refuses_a_port_in_use_before_doing_anything(capsys: pytest.Capture
 
 
 @pytest.mark.django_db
-def test_search_reindex_rebuilds_the_index(capsys: pytest.CaptureFixture[str], settings: Any, tmp_path: Any) -> None:
+def test_search_reindex_rebuilds_the_index(
+    capsys: pytest.CaptureFixture[str], settings: object, tmp_path: object
+) -> None:
     from kechuang.search.selectors import close_indexes
 
     close_indexes()
