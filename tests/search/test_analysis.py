@@ -65,3 +65,10 @@ def test_lexicon_files_parse_comments_frequencies_and_both_commas() -> None:
     assert list(parse_synonyms("AI，人工智能, artificial intelligence # note\n# only a comment\n")) == [
         ("AI", "人工智能", "artificial intelligence")
     ]
+
+
+def test_groups_sharing_a_word_merge_so_every_variant_finds_every_other() -> None:
+    analyzer = Analyzer(synonyms=[("自动驾驶", "无人驾驶")])  # the shipped table has 自动驾驶, self-driving, …
+    for word in ("自动驾驶", "无人驾驶", "self-driving"):
+        alternatives = analyzer.expand(analyzer.terms(word, query=True))[0][1]
+        assert {("自动驾驶",), ("无人驾驶",), ("self", "drive")} <= set(alternatives), word

@@ -74,6 +74,7 @@ def test_quotes_make_a_phrase(engine: Engine) -> None:
     # 电路 inside 集成电路 stands at the long word's position, so the phrase matches there too.
     assert sorted(keys(engine, '"电路 设计"')) == ["expert:3", "organization:1"]
     assert keys(engine, '"设计 电路"') == []
+    assert keys(engine, '"集成 电路 设计"') == ["organization:1"]  # spaces between Chinese words close up too
 
 
 def test_filters_and_kinds_narrow_and_count(engine: Engine) -> None:

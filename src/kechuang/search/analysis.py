@@ -139,15 +139,22 @@ class Analyzer:
     # ------------------------------------------------------------ synonyms
 
     def _add_group(self, words: Sequence[str]) -> None:
+        """Add a group; groups sharing a variant merge (自动驾驶, 无人驾驶 and 自动驾驶, self-driving become one)."""
         labels = tuple(word.strip() for word in words if word.strip())
-        variants = tuple(dict.fromkeys(tuple(self.terms(label, query=True)) for label in labels))
-        variants = tuple(variant for variant in variants if variant)
+        variants = tuple(
+            variant for variant in dict.fromkeys(tuple(self.terms(w, query=True)) for w in labels) if variant
+        )
         if len(variants) < 2:
             return
-        group = SynonymGroup(variants=variants, labels=labels)
+        joined = [group for group in self.groups if any(variant in group.variants for variant in variants)]
+        for group in joined:
+            self.groups.remove(group)
+            labels = (*group.labels, *labels)
+            variants = (*group.variants, *variants)
+        group = SynonymGroup(variants=tuple(dict.fromkeys(variants)), labels=tuple(dict.fromkeys(labels)))
         self.groups.append(group)
-        for variant in variants:
-            self._by_variant.setdefault(variant, group)
+        for variant in group.variants:
+            self._by_variant[variant] = group
 
     def expand(self, terms: Sequence[str]) -> list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]:
         """Query terms grouped into units, each with its alternatives (itself first, then its synonyms).

@@ -103,9 +103,15 @@ class Engine:
         for match in _PHRASES.finditer(text):
             rest.append(text[position : match.start()])
             position = match.end()
-            terms = tuple(self.analyzer.terms(next(g for g in match.groups() if g is not None), query=True))
+            quoted = next(group for group in match.groups() if group is not None)
+            terms = tuple(self.analyzer.terms(quoted, query=True))
+            # "量子 计算" also as 量子计算: the index keeps the words inside a long word at its position.
+            closed = tuple(
+                self.analyzer.terms(re.sub(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", "", quoted), query=True)
+            )
             if terms:
-                units.append(Unit((terms,), phrase=len(terms) > 1))
+                alternatives = (terms, closed) if closed and closed != terms else (terms,)
+                units.append(Unit(alternatives, phrase=len(terms) > 1))
         rest.append(text[position:])
         words = self.analyzer.terms(" ".join(rest), query=True)
         units += [Unit(alternatives) for _unit, alternatives in self.analyzer.expand(words)]

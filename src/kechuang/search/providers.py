@@ -34,6 +34,12 @@ def _regions(code: str) -> list[str]:
     return chain
 
 
+def _region_words(code: str) -> str:
+    """Names of the region and those above it, so 天津 or Haidian finds what lies there."""
+    regions = all_regions()
+    return " ".join(f"{regions[c].zh} {regions[c].en}" for c in _regions(code) if c in regions)
+
+
 def _region_name(code: str) -> dict[str, str]:
     region = all_regions().get(code)
     return {"zh-hans": region.zh, "en": region.en} if region is not None else {}
@@ -59,7 +65,7 @@ class OrganizationDocuments:
             pk=obj.pk,
             text={
                 "title": _both(obj.name),
-                "keywords": " ".join(_sector_names(obj.sectors)),
+                "keywords": " ".join([*_sector_names(obj.sectors), _region_words(obj.region)]),
                 "body": _both(obj.description),
             },
             filters={
@@ -99,6 +105,8 @@ class ExpertDocuments:
             obj.affiliation if obj.affiliation and obj.affiliation.status == OrganizationStatus.ACTIVE else None
         )
         keywords = [*obj.fields, *obj.keywords_zh, *obj.keywords_en]
+        if affiliation:
+            keywords.append(_region_words(affiliation.region))
         body = [_both(obj.bio), *(f"{_both(w.title)}\n{_both(w.abstract)}" for w in works)]
         return SearchDocument(
             kind=self.kind,
