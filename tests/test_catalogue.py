@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -47,3 +48,20 @@ def test_catalogue_covers_every_msgid_in_the_sources(tmp_path: Path) -> None:
     have = {(e.msgctxt, e.msgid) for e in committed if not e.obsolete}
     missing = sorted((ctx or "", msgid) for ctx, msgid in {(e.msgctxt, e.msgid) for e in fresh} - have)
     assert missing == [], f"msgids missing from the catalogue (run `make catalogue`): {missing[:20]}"
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\(\w+\)[sdi]", text))
+
+
+def test_every_translation_keeps_its_msgids_placeholders() -> None:
+    """A translation naming another placeholder (%(counter)s for %(count)d) fails only at run time, in Chinese."""
+    catalogue = polib.pofile(str(PO_FILES["django"]))
+    wrong = []
+    for entry in catalogue:
+        expected = {tuple(_placeholders(entry.msgid))}
+        if entry.msgid_plural:
+            expected.add(tuple(_placeholders(entry.msgid_plural)))
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        wrong += [(entry.msgid, text) for text in translations if tuple(_placeholders(text)) not in expected]
+    assert wrong == []

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("kechuang.accounts.urls")),
     path("ledger/", include("kechuang.ledger.tlog_urls")),
     path("records/", include("kechuang.ledger.urls")),
+    path("search/", include("kechuang.search.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

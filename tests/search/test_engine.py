@@ -134,3 +134,12 @@ def test_another_process_sees_commits_through_its_own_handle(tmp_path: Path) -> 
     assert reader.count() == 0
     writer.write(DOCUMENTS)
     assert reader.count() == 3
+
+
+def test_match_ignores_words_most_documents_share(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path, default_analyzer())
+    common = [SearchDocument("organization", n, {"title": f"第{n}研究院", "body": "从事研究工作"}) for n in range(25)]
+    index.write([*common, SearchDocument("expert", 99, {"title": "赵敏", "body": "研究力控机械臂"})])
+    results = Engine(index).match("研究力控机械臂")
+    assert [hit.key for hit in results.hits] == ["expert:99"]
+    assert results.hits[0].matched == {"body": ["力控", "机械臂"]}

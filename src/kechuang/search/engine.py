@@ -24,6 +24,10 @@ from kechuang.search.index import SearchIndex
 MAX_QUERY_CHARS = 200  # longer queries are cut here (and say so): nobody types more into a search box
 MAX_MATCH_CHARS = 20_000  # a need or an achievement to match: its first 20,000 characters
 MATCH_TERMS = 30  # the most distinctive terms of a text to match on
+# Words in more than this share of the documents explain no match (研究, 公司, technology), as TF-IDF's max_df;
+# applied once the index holds enough documents for a share to mean something.
+MATCH_MAX_SHARE = 0.3
+MATCH_MIN_DOCUMENTS = 20
 SYNONYM_WEIGHT = 0.8  # a synonym's match counts a little less than the word itself
 SNIPPET_CHARS = 140
 
@@ -219,6 +223,8 @@ class Engine:
             documents = max(self._document_frequency(searcher, terms) for terms in alternatives)
             if documents == 0:
                 continue  # a word no document has cannot explain a match
+            if total >= MATCH_MIN_DOCUMENTS and documents > MATCH_MAX_SHARE * total:
+                continue
             idf = math.log(1 + (total - documents + 0.5) / (documents + 0.5))
             weighted.append((Unit(alternatives), (1 + math.log(frequency)) * idf))
         weighted.sort(key=lambda pair: -pair[1])

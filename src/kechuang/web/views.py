@@ -1,10 +1,16 @@
 """Public pages: the home page and the organisation and expert directories.
 
 Reads go through :mod:`kechuang.accounts.selectors`; a hidden object answers 404 like a missing one.
-The directory pages answer an htmx request with only their result list (a template partial).
+The directory pages answer an htmx request with only their result list (a template partial). The
+detail pages recommend related public items through :func:`kechuang.search.services.match`, each
+with the words that explain it; without an index they simply show none.
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,11 +24,18 @@ from kechuang.accounts.models import ExpertProfile, Organization
 from kechuang.core.errors import NotFound
 from kechuang.core.pagecache import cache_public_page
 from kechuang.core.paging import paginate
+from kechuang.core.sectors import BY_CODE
+from kechuang.search import services as search_services
+from kechuang.search.documents import document_key
 from kechuang.web.forms import ExpertFilterForm, OrganizationFilterForm
 from kechuang.web.workspace import workspace_for
 
+logger = logging.getLogger("kechuang.web")
+
 # How many affiliated experts an organisation page lists before linking to the directory.
 ORGANIZATION_EXPERTS_SHOWN = 12
+RELATED_SHOWN = 5  # recommendations per list on a detail page
+REASON_WORDS = 6  # matched words shown as the reason for one recommendation
 
 
 @cache_public_page
@@ -59,6 +72,41 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     return _directory(request, "web/organization_list.html", {"form": form, "page": page, "filtered": form.active()})
 
 
+def _both(value: Any) -> list[str]:
+    """Both languages of a bilingual value."""
+    return [str(text) for text in value.values() if text] if isinstance(value, dict) else []
+
+
+def _related(text: str, *, kind: str, exclude: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Up to ``RELATED_SHOWN`` public items of ``kind`` most like ``text``, each with the words that explain it
+    (``reasons``). One match call; nothing when the text is empty, the index is empty or cannot be read."""
+    if not text.strip():
+        return []
+    try:
+        found = search_services.match(text, kinds=[kind], limit=RELATED_SHOWN, exclude=exclude)
+    except (OSError, ValueError):
+        # Recommendations are extra: a broken index must not take the page down with it.
+        logger.warning("related %s could not be matched", kind, exc_info=True)
+        return []
+    items = []
+    for hit in found.hits:
+        item = search_services.hit_out(hit)
+        words = {word.casefold(): word for field in hit.matched.values() for word in field}
+        item["reasons"] = list(words.values())[:REASON_WORDS]
+        items.append(item)
+    return items
+
+
+def _organization_text(organization: Organization) -> str:
+    sectors = [f"{BY_CODE[code].zh} {BY_CODE[code].en}" for code in organization.sectors if code in BY_CODE]
+    return "\n".join([*_both(organization.description), *sectors])
+
+
+def _expert_text(profile: ExpertProfile) -> str:
+    words = [*profile.fields, *profile.keywords_zh, *profile.keywords_en]
+    return "\n".join([*(str(word) for word in words), *_both(profile.bio)])
+
+
 @cache_public_page
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -72,6 +120,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "experts": shown[:ORGANIZATION_EXPERTS_SHOWN],
         "more_experts": len(shown) > ORGANIZATION_EXPERTS_SHOWN,
         "can_manage": request.user.has_perm("accounts.view_org_memberships", organization),
+        "related_experts": _related(_organization_text(organization), kind="expert"),
     }
     return render(request, "web/organization_detail.html", context)
 
@@ -108,12 +157,15 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         profile: ExpertProfile = selectors.get_expert_profile_for(request.user, pk)
     except NotFound:
         raise Http404 from None
+    text = _expert_text(profile)
     context = {
         "profile": profile,
         "works": selectors.visible_works(request.user, profile),
         "is_own": profile.user_id == request.user.pk,
         "affiliation_visible": profile.affiliation is not None
         and request.user.has_perm("accounts.view_organization", profile.affiliation),
+        "related_organizations": _related(text, kind="organization"),
+        "similar_experts": _related(text, kind="expert", exclude=[document_key("expert", profile.pk)]),
     }
     return render(request, "web/expert_detail.html", context)
 
