@@ -59,6 +59,8 @@ openapi: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/ledger.py
+	$(BIN)/python benchmarks/discipline_routing.py --write-docs
+	$(BIN)/python benchmarks/search_speed.py --write-docs
 
 clean:
 	rm -rf $(VENV) var
