@@ -98,6 +98,8 @@ def test_keep_bounds_the_experts_per_document() -> None:
     per_document = affinity.matrix.getnnz(axis=0).tolist()
     assert per_document == [3, 0, 0]
     assert len(affinity.top("accelerator", 10)) == 3
+    twins = [Expert(f"twin{n}", [Work("accelerator chip")]) for n in range(5)]
+    assert score(twins, DOCUMENTS, keep=3).matrix.getnnz(axis=0).tolist() == [3, 0, 0]
 
 
 def test_most_recent_works_only() -> None:

@@ -215,8 +215,11 @@ def _lexical(
 
 def _counts(texts: Sequence[str], vocabulary: dict[str, int], analyzer: Analyzer) -> sp.csr_matrix:
     indptr, indices, data = [0], [], []
+    analysed: dict[str, Counter[str]] = {}  # co-authors share works: analyse each text once
     for text in texts:
-        counted = Counter(analyzer.terms(text))
+        counted = analysed.get(text)
+        if counted is None:
+            counted = analysed[text] = Counter(analyzer.terms(text))
         for term, count in counted.items():
             indices.append(vocabulary.setdefault(term, len(vocabulary)))
             data.append(count)
@@ -298,11 +301,19 @@ def _standardise(scores: Matrix) -> Matrix:
 
 
 def _sparsify(scores: Matrix, keep: int | None) -> sp.csr_matrix:
-    """The ``keep`` highest positive scores of each document (column); the rest dropped."""
-    if keep is not None and keep < scores.shape[0]:
-        cut = np.partition(scores, scores.shape[0] - keep, axis=0)[scores.shape[0] - keep]
-        scores = np.where(scores >= cut[None, :], scores, np.float32(0.0))
-    return sp.csr_matrix(scores)
+    """The ``keep`` highest positive scores of each document (column); the rest dropped.
+
+    Exactly ``keep`` per document: among experts tied at the cut, which are kept is arbitrary.
+    """
+    if keep is None or keep >= scores.shape[0]:
+        return sp.csr_matrix(scores)
+    if keep <= 0 or scores.shape[1] == 0:
+        return sp.csr_matrix(scores.shape, dtype=np.float32)
+    rows = np.argpartition(-scores, keep - 1, axis=0)[:keep]  # keep × documents
+    columns = np.broadcast_to(np.arange(scores.shape[1]), rows.shape)
+    values = scores[rows, columns]
+    positive = values > 0
+    return sp.csr_matrix((values[positive], (rows[positive], columns[positive])), shape=scores.shape)
 
 
 # ---------------------------------------------------------------- texts
