@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from kechuang.accounts.api import PUBLIC, PUBLIC_OPENAPI
-from kechuang.search import services
+from kechuang.search import selectors
 from kechuang.search.schemas import MatchIn, MatchOut, SearchOut
 
 router = Router(tags=["search"])
@@ -38,7 +38,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
         "org_type": params.org_type,
         "organization": params.organization,
     }
-    page = services.search(params.q, kinds=params.kind, filters=filters, page=params.page)
+    page = selectors.search(params.q, kinds=params.kind, filters=filters, page=params.page)
     return {
         "query": params.q,
         "total": page.results.total,
@@ -47,7 +47,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
         "relaxed": page.results.relaxed,
         "truncated": page.results.truncated,
         "kinds": page.kinds,
-        "results": [services.hit_out(hit) for hit in page.results.hits],
+        "results": [selectors.hit_out(hit) for hit in page.results.hits],
     }
 
 
@@ -55,5 +55,5 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
 def match(request: HttpRequest, payload: MatchIn) -> dict[str, Any]:
     """The experts, organisations and other items best matching a text (a need, a challenge, an achievement),
     each with the words and fields that explain it."""
-    results = services.match(payload.text, kinds=payload.kinds, limit=payload.limit)
-    return {"terms": results.terms, "results": [services.hit_out(hit) for hit in results.hits]}
+    results = selectors.match(payload.text, kinds=payload.kinds, limit=payload.limit)
+    return {"terms": results.terms, "results": [selectors.hit_out(hit) for hit in results.hits]}

@@ -61,7 +61,6 @@ class Unit:
     """A word or phrase of the query with the ways it may appear (itself, its synonyms)."""
 
     alternatives: Alternatives
-    phrase: bool = False
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -115,7 +114,7 @@ class Engine:
             )
             if terms:
                 alternatives = (terms, closed) if closed and closed != terms else (terms,)
-                units.append(Unit(alternatives, phrase=len(terms) > 1))
+                units.append(Unit(alternatives))
         rest.append(text[position:])
         words = self.analyzer.terms(" ".join(rest), query=True)
         units += [Unit(alternatives) for _unit, alternatives in self.analyzer.expand(words)]

@@ -45,7 +45,7 @@ class SearchParams:
 
     @property
     def filters(self) -> dict[str, list[str]]:
-        """The filters as ``services.search`` takes them (several values each; one here)."""
+        """The filters as ``selectors.search`` takes them (several values each; one here)."""
         return {name: [value] for name in ("region", "sector", "org_type") if (value := getattr(self, name))}
 
 

@@ -1,6 +1,6 @@
 """The search page ``/search/``: one box over every findable kind, with kind tabs, filters and paging.
 
-Built on :func:`kechuang.search.services.search`. The query string is read through ``SearchForm``,
+Built on :func:`kechuang.search.selectors.search`. The query string is read through ``SearchForm``,
 so an unknown kind, a junk page or a stray filter value is dropped rather than answered with an
 error; the words themselves are never parsed as syntax (see ``engine``). Like the directories, the
 page answers an htmx request with only its results (a template partial), and works without JavaScript.
@@ -20,7 +20,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from kechuang.core.pagecache import cache_public_page
-from kechuang.search import registry, services
+from kechuang.search import registry, selectors
 from kechuang.search.engine import MAX_QUERY_CHARS
 from kechuang.search.forms import SearchForm, SearchParams
 
@@ -65,7 +65,7 @@ def _page_numbers(current: int, last: int) -> list[int | None]:
     return numbers
 
 
-def _pager(values: dict[str, str], page: services.Page) -> dict[str, Any]:
+def _pager(values: dict[str, str], page: selectors.Page) -> dict[str, Any]:
     """The context of ``web/_pager.html`` for ``page``, its links carrying only the cleaned values."""
     return {
         "links": [
@@ -84,7 +84,7 @@ def _matched_in(matched: dict[str, list[str]]) -> str:
     return _("Matched in: %(fields)s") % {"fields": pgettext("list separator", ", ").join(labels)}
 
 
-def _groups(page: services.Page, labels: dict[str, str], values: dict[str, str]) -> list[dict[str, Any]]:
+def _groups(page: selectors.Page, labels: dict[str, str], values: dict[str, str]) -> list[dict[str, Any]]:
     """The page's hits by kind, each kind where its best hit ranks, the hits in rank order within it."""
     counts = {entry["kind"]: entry["count"] for entry in page.kinds}
     groups: dict[str, dict[str, Any]] = {}
@@ -99,13 +99,13 @@ def _groups(page: services.Page, labels: dict[str, str], values: dict[str, str])
                 "hits": [],
             },
         )
-        shown = services.hit_out(hit)
+        shown = selectors.hit_out(hit)
         shown["matched_in"] = _matched_in(hit.matched)
         group["hits"].append(shown)
     return list(groups.values())
 
 
-def _tabs(page: services.Page, params: SearchParams, values: dict[str, str]) -> list[dict[str, Any]]:
+def _tabs(page: selectors.Page, params: SearchParams, values: dict[str, str]) -> list[dict[str, Any]]:
     everything = {
         "kind": "",
         "label": _("All"),
@@ -122,11 +122,11 @@ def _tabs(page: services.Page, params: SearchParams, values: dict[str, str]) -> 
     ]
 
 
-def _run(params: SearchParams) -> services.Page:
+def _run(params: SearchParams) -> selectors.Page:
     kinds = [params.kind] if params.kind else []
-    page = services.search(params.q, kinds=kinds, filters=params.filters, page=params.page)
+    page = selectors.search(params.q, kinds=kinds, filters=params.filters, page=params.page)
     if page.page > page.pages:  # past the end (an old link, a hand-made URL): show the last page
-        page = services.search(params.q, kinds=kinds, filters=params.filters, page=page.pages)
+        page = selectors.search(params.q, kinds=kinds, filters=params.filters, page=page.pages)
     return page
 
 

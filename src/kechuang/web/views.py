@@ -2,7 +2,7 @@
 
 Reads go through :mod:`kechuang.accounts.selectors`; a hidden object answers 404 like a missing one.
 The directory pages answer an htmx request with only their result list (a template partial). The
-detail pages recommend related public items through :func:`kechuang.search.services.match`, each
+detail pages recommend related public items through :func:`kechuang.search.selectors.match`, each
 with the words that explain it; without an index they simply show none.
 """
 
@@ -25,7 +25,7 @@ from kechuang.core.errors import NotFound
 from kechuang.core.pagecache import cache_public_page
 from kechuang.core.paging import paginate
 from kechuang.core.sectors import BY_CODE
-from kechuang.search import services as search_services
+from kechuang.search import selectors as search_selectors
 from kechuang.search.documents import document_key
 from kechuang.web.forms import ExpertFilterForm, OrganizationFilterForm
 from kechuang.web.workspace import workspace_for
@@ -83,14 +83,14 @@ def _related(text: str, *, kind: str, exclude: Sequence[str] = ()) -> list[dict[
     if not text.strip():
         return []
     try:
-        found = search_services.match(text, kinds=[kind], limit=RELATED_SHOWN, exclude=exclude)
+        found = search_selectors.match(text, kinds=[kind], limit=RELATED_SHOWN, exclude=exclude)
     except (OSError, ValueError):
         # Recommendations are extra: a broken index must not take the page down with it.
         logger.warning("related %s could not be matched", kind, exc_info=True)
         return []
     items = []
     for hit in found.hits:
-        item = search_services.hit_out(hit)
+        item = search_selectors.hit_out(hit)
         words = {word.casefold(): word for field in hit.matched.values() for word in field}
         item["reasons"] = list(words.values())[:REASON_WORDS]
         items.append(item)
