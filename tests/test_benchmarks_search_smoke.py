@@ -38,7 +38,7 @@ def test_discipline_routing_runs_and_writes_its_section_twice(tmp_path: Path) ->
         assert discipline_routing.main(["--limit", "40", "--k", "3", "--write-docs", "--doc", str(doc)]) == 0
     text = doc.read_text(encoding="utf-8")
     assert (text.count(discipline_routing.START_MARKER), "<!-- other:start -->\nkept\n" in text) == (1, True)
-    assert "| **top-3 accuracy** |" in text
+    assert ("| **top-3 accuracy** |" in text, "| 40 | " in text.split("What the labels allow")[1]) == (True, True)
 
 
 @needs_csl
