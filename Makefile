@@ -61,6 +61,8 @@ bench: install
 	$(BIN)/python benchmarks/ledger.py
 	$(BIN)/python benchmarks/discipline_routing.py --write-docs
 	$(BIN)/python benchmarks/search_speed.py --write-docs
+	$(BIN)/python benchmarks/review_assign.py --write-docs
+	$(BIN)/python benchmarks/review_conflicts.py --write-docs
 
 clean:
 	rm -rf $(VENV) var

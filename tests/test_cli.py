@@ -32,7 +32,19 @@ from kechuang.cli import (
 from tests.factories.accounts import UserFactory
 
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - only parsed and printed, never bound
-COMMANDS = ["demo", "serve", "worker", "seed-demo", "accounts", "ledger", "search", "openapi", "manage"]
+COMMANDS = [
+    "demo",
+    "serve",
+    "worker",
+    "seed-demo",
+    "accounts",
+    "ledger",
+    "search",
+    "notifications",
+    "review",
+    "openapi",
+    "manage",
+]
 
 
 def test_help_lists_every_command_with_a_line_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:

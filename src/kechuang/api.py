@@ -90,12 +90,18 @@ def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespons
 
 def _register_routers() -> None:
     from kechuang.accounts.api import router as accounts_router
+    from kechuang.challenges.api import router as challenges_router
     from kechuang.ledger.api import router as ledger_router
+    from kechuang.notifications.api import router as notifications_router
+    from kechuang.review.api import router as review_router
     from kechuang.search.api import router as search_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", ledger_router)
     api.add_router("/", search_router)
+    api.add_router("/", notifications_router)
+    api.add_router("/", review_router)
+    api.add_router("/", challenges_router)
 
 
 _register_routers()

@@ -140,15 +140,27 @@ def start_sequencer() -> Any:
     return sequencer
 
 
+def start_reminders() -> Any:
+    """The notification centre's reminder loop (due reminders, once a minute) as a thread of this process."""
+    from kechuang.notifications.reminders import ReminderLoop
+
+    loop = ReminderLoop()
+    loop.start()
+    return loop
+
+
 def cmd_worker(rest: Sequence[str]) -> int:
-    """Run django-tasks-db's ``db_worker`` with any of its options, and the ledger's sequencer beside it."""
+    """Run django-tasks-db's ``db_worker`` with any of its options, the ledger's sequencer and the
+    reminder loop beside it."""
     setup_django()
     from django.core.management import load_command_class
 
     sequencer = start_sequencer()
+    reminders = start_reminders()
     try:
         load_command_class("django_tasks_db", "db_worker").run_from_argv(["kechuang", "worker", *rest])
     finally:
+        reminders.stop()
         sequencer.stop()
     return 0
 
@@ -247,6 +259,46 @@ def cmd_search_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notifications_remind(args: argparse.Namespace) -> int:
+    _call("notifications_remind")
+    return 0
+
+
+def cmd_review_assign(args: argparse.Namespace) -> int:
+    """Offline: openreview-matcher's files in, an optimal assignment out; no settings, no database."""
+    from kechuang.review.assignment import Infeasible
+    from kechuang.review.matcher_files import FileFormatError, Request, alternates_path, assign_files, describe
+
+    request = Request(
+        scores=Path(args.scores),
+        out=Path(args.out),
+        demand=args.demand,
+        max_load=args.max_load,
+        constraints=Path(args.constraints) if args.constraints else None,
+        min_load=args.min_load,
+        alternates=args.alternates,
+        attributes=Path(args.attributes) if args.attributes else None,
+        require_industry=args.require_industry,
+        distinct_organizations=args.distinct_organizations,
+    )
+    try:
+        run = assign_files(request)
+    except (FileFormatError, ValueError) as exc:
+        raise CommandFailedError(str(exc)) from None
+    except Infeasible as exc:
+        print(f"kechuang: infeasible: {describe(exc)}", file=sys.stderr)
+        return 2
+    reviews = sum(len(reviewers) for reviewers in run.solution.assignment.values())
+    seconds = ", ".join(f"{phase} {value:.2f} s" for phase, value in run.seconds.items())
+    also = f" and {alternates_path(request.out)}" if request.alternates else ""
+    print(
+        f"assigned {reviews} reviews to {len(run.problem.items)} items by {run.solution.method}, total affinity "
+        f"{run.solution.total:.6f} ({seconds}); wrote {request.out}{also}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_ledger_sequence(args: argparse.Namespace) -> int:
     setup_django()
     from kechuang.ledger.services import integrate_all
@@ -285,6 +337,7 @@ def prepare_demo() -> None:
     ensure_ledger_key()
     _call("seed_demo", verbosity=1)
     _call("ledger_seed_demo", verbosity=1)
+    _call("challenges_seed_demo", verbosity=1)
     _call("search_reindex")
 
 
@@ -434,6 +487,37 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_notifications_commands(commands: Any) -> None:
+    notifications = commands.add_parser("notifications", help="the notification centre")
+    notification_commands = notifications.add_subparsers(dest="notifications_command", metavar="ACTION", required=True)
+    remind = notification_commands.add_parser(
+        "remind", help="send every due reminder now (the worker does each minute)"
+    )
+    remind.set_defaults(handler=cmd_notifications_remind)
+
+
+def _add_review_commands(commands: Any) -> None:
+    """``kechuang review assign``: kept apart so ``build_parser`` stays readable."""
+    review = commands.add_parser("review", help="expert review: reviewer assignment from files")
+    review_commands = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    assign = review_commands.add_parser(
+        "assign", help="optimal reviewer assignment from openreview-matcher's files (no database)"
+    )
+    assign.add_argument("--scores", required=True, help="CSV lines item,reviewer,score (no header)")
+    assign.add_argument("--constraints", help="CSV lines item,reviewer,-1|1 (-1 conflict, 1 forced, 0 ignored)")
+    assign.add_argument("--demand", type=_positive, required=True, help="reviews per item")
+    assign.add_argument("--max-load", type=_positive, required=True, help="most items per reviewer")
+    assign.add_argument("--min-load", type=int, default=0, help="fewest items per reviewer (default: 0)")
+    assign.add_argument("--alternates", type=int, default=0, help="alternates per item, to <out stem>.alternates.json")
+    assign.add_argument("--attributes", help="CSV lines reviewer,organization,industry(1|0) for the panel rules")
+    assign.add_argument("--require-industry", action="store_true", help="at least one industry reviewer per item")
+    assign.add_argument(
+        "--distinct-organizations", action="store_true", help="no two reviewers from one organisation on an item"
+    )
+    assign.add_argument("--out", required=True, help="JSON file for {item: [reviewer, …]}")
+    assign.set_defaults(handler=cmd_review_assign)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kechuang",
@@ -495,6 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
     reindex = search_commands.add_parser("reindex", help="rebuild the search index from the database")
     reindex.add_argument("kinds", nargs="*", help="only these kinds (default: all)")
     reindex.set_defaults(handler=cmd_search_reindex)
+
+    _add_notifications_commands(commands)
+
+    _add_review_commands(commands)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI schema of /api/v1")
     openapi.set_defaults(handler=cmd_openapi)

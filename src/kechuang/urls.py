@@ -14,6 +14,9 @@ urlpatterns = [
     path("ledger/", include("kechuang.ledger.tlog_urls")),
     path("records/", include("kechuang.ledger.urls")),
     path("search/", include("kechuang.search.urls")),
+    path("notifications/", include("kechuang.notifications.urls")),
+    path("review/", include("kechuang.review.urls")),
+    path("challenges/", include("kechuang.challenges.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -16,6 +16,7 @@ from kechuang.accounts.models import (
     Organization,
     User,
 )
+from kechuang.accounts.signals import membership_decided
 from kechuang.core.audit import record_event
 from kechuang.core.errors import DomainError, ErrorCode
 from kechuang.core.permissions import require
@@ -41,6 +42,12 @@ def _set_membership_state(membership: Membership, new: str, *, actor: User) -> M
         MembershipStatus.REVOKED: "revoke",
     }[MembershipStatus(new)]
     record_event(actor=actor, verb=f"accounts:membership:{verb}", obj=membership, diff={"status": [old, new]})
+    return membership
+
+
+def _decided(membership: Membership, *, actor: User) -> Membership:
+    # Higher apps (the notification centre) listen; accounts imports none of them.
+    membership_decided.send(sender=Membership, membership=membership, actor=actor)
     return membership
 
 
@@ -78,7 +85,7 @@ def approve_membership(*, actor: User, membership: Membership) -> Membership:
     """REQUESTED → APPROVED, by an admin of the organisation or an operator."""
     require(actor, "accounts.decide_membership", membership)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    return _set_membership_state(membership, MembershipStatus.APPROVED, actor=actor)
+    return _decided(_set_membership_state(membership, MembershipStatus.APPROVED, actor=actor), actor=actor)
 
 
 @transaction.atomic
@@ -86,7 +93,7 @@ def reject_membership(*, actor: User, membership: Membership) -> Membership:
     """REQUESTED → REJECTED, by an admin of the organisation or an operator."""
     require(actor, "accounts.decide_membership", membership)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    return _set_membership_state(membership, MembershipStatus.REJECTED, actor=actor)
+    return _decided(_set_membership_state(membership, MembershipStatus.REJECTED, actor=actor), actor=actor)
 
 
 @transaction.atomic
@@ -110,7 +117,7 @@ def revoke_membership(*, actor: User, membership: Membership) -> Membership:
                 ErrorCode.INVALID_STATE,
                 _("This is the organization's only administrator; make someone else an administrator first."),
             )
-    return _set_membership_state(membership, MembershipStatus.REVOKED, actor=actor)
+    return _decided(_set_membership_state(membership, MembershipStatus.REVOKED, actor=actor), actor=actor)
 
 
 def grant_membership(*, actor: User, user: User, organization: Organization, role: str) -> Membership:
