@@ -27,7 +27,6 @@ import os
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, the package above is not importable yet
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import ledger_pymerkle, ledger_report  # noqa: E402
+from benchmarks import databases, ledger_pymerkle, ledger_report  # noqa: E402
 from benchmarks.ledger_data import evidence, summary  # noqa: E402
 from benchmarks.ledger_latency import measure_latency, run_sequencer  # noqa: E402
 
@@ -364,25 +363,8 @@ def run_inner(args: argparse.Namespace) -> None:
 def _run_database(key: str, args: argparse.Namespace) -> dict[str, Any]:
     var_dir = ROOT / DATABASES[key]["var"]
     shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    out = var_dir / "result.json"
-    inner = [sys.executable, str(Path(__file__).resolve()), "--db", f"{key}-inner", "--out", str(out)]
-    if args.quick:
-        inner.append("--quick")
-    env = dict(os.environ, KECHUANG_VAR_DIR=str(var_dir))
-    if key == "sqlite":
-        env["KECHUANG_DATABASE_URL"] = ""
-        command = inner
-    else:
-        command = [str(ROOT / "scripts" / "pg-throwaway"), *inner]
-    say(f"{DATABASES[key]['title']}: starting")
-    started = time.perf_counter()
-    finished = subprocess.run(command, env=env, cwd=ROOT, check=False)
-    if finished.returncode != 0 or not out.exists():
-        raise RuntimeError(f"the {DATABASES[key]['title']} run failed with exit status {finished.returncode}")
-    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    result["wall_seconds"] = time.perf_counter() - started
-    return result
+    extra = ["--quick"] if args.quick else []
+    return databases.run_child(__file__, key, var_dir, title=DATABASES[key]["title"], extra=extra)
 
 
 def run_outer(args: argparse.Namespace) -> int:

@@ -70,6 +70,9 @@ def test_seeding_twice_changes_nothing() -> None:
         "works": after_first["Work"],
         "membership requests": 4,
         "organization proposals": 1,
+        "employment history rows": 4,
+        "declared relations": 2,
+        "shareholdings": 2,
     }
 
 

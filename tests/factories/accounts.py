@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import factory
 
-from kechuang.accounts.enums import MembershipStatus, OrganizationKind, Role
-from kechuang.accounts.models import ExpertProfile, Membership, Organization, User, Work
+from kechuang.accounts.enums import MembershipStatus, OrganizationKind, RelationKind, Role
+from kechuang.accounts.models import (
+    Affiliation,
+    ExpertProfile,
+    Membership,
+    Organization,
+    Relation,
+    Shareholding,
+    User,
+    Work,
+)
 from kechuang.core.identifiers import uscc_check_character
 
 PASSWORD = "correct-horse-battery-9"
@@ -81,6 +91,36 @@ class WorkFactory(factory.django.DjangoModelFactory):
     kind = "paper"
     title = factory.Sequence(lambda n: {"zh-hans": f"论文{n}", "en": f"Paper {n}"})
     year = 2024
+
+
+class AffiliationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Affiliation
+
+    profile = factory.SubFactory(ExpertProfileFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    start_year = 2015
+    end_year = None
+    position = "研究员"
+
+
+class RelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Relation
+
+    from_profile = factory.SubFactory(ExpertProfileFactory)
+    to_profile = factory.SubFactory(ExpertProfileFactory)
+    kind = RelationKind.ADVISOR
+
+
+class ShareholdingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shareholding
+
+    organization = factory.SubFactory(OrganizationFactory)
+    holder_user = factory.SubFactory(UserFactory)
+    share_bp = 500
+    as_of = factory.LazyFunction(lambda: date(2024, 12, 31))
 
 
 def make_operator(**kwargs: Any) -> User:

@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError
 
 from kechuang.accounts import selectors, services
 from kechuang.accounts.auth import PUBLIC_AUTH
-from kechuang.accounts.models import ExpertProfile, Membership, Organization, User, Work
+from kechuang.accounts.models import (
+    Affiliation,
+    ExpertProfile,
+    Membership,
+    Organization,
+    Relation,
+    Shareholding,
+    User,
+    Work,
+)
 from kechuang.accounts.schemas import (
+    AffiliationIn,
+    AffiliationOut,
     ExpertProfileIn,
     ExpertProfileOut,
     MembershipIn,
@@ -20,13 +32,17 @@ from kechuang.accounts.schemas import (
     MeOut,
     OrganizationIn,
     OrganizationOut,
+    RelationIn,
+    RelationOut,
+    ShareholdingIn,
+    ShareholdingOut,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
     WorkIn,
     WorkOut,
 )
-from kechuang.core.errors import NotFound
+from kechuang.core.errors import DomainError, ErrorCode, NotFound
 from kechuang.core.i18n import localized
 from kechuang.core.idempotency import idempotent
 from kechuang.core.pagecache import cache_public_page
@@ -109,7 +125,45 @@ def work_out(work: Work) -> dict[str, Any]:
     }
 
 
-def expert_out(profile: ExpertProfile, works: list[Work]) -> dict[str, Any]:
+def affiliation_out(row: Affiliation) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "organization_id": row.organization_id,
+        "organization": localized(row.organization.name),
+        "position": row.position,
+        "start_year": row.start_year,
+        "end_year": row.end_year,
+    }
+
+
+def relation_out(relation: Relation, me: User) -> dict[str, Any]:
+    return {
+        "id": relation.pk,
+        "from_profile_id": relation.from_profile_id,
+        "from_name": localized(relation.from_profile.name),
+        "to_profile_id": relation.to_profile_id,
+        "to_name": localized(relation.to_profile.name),
+        "kind": relation.kind,
+        "declared_by_me": relation.from_profile.user_id == me.pk,
+        "start_year": relation.start_year,
+        "end_year": relation.end_year,
+    }
+
+
+def shareholding_out(holding: Shareholding) -> dict[str, Any]:
+    holder = holding.holder_user or holding.holder_organization
+    return {
+        "id": holding.pk,
+        "organization_id": holding.organization_id,
+        "holder_user": holding.holder_user.username if holding.holder_user else None,
+        "holder_organization_id": holding.holder_organization_id,
+        "holder_name": str(holder),
+        "share_bp": holding.share_bp,
+        "as_of": holding.as_of,
+    }
+
+
+def expert_out(profile: ExpertProfile, works: list[Work], history: list[Affiliation] | None = None) -> dict[str, Any]:
     return {
         "id": profile.pk,
         "name": profile.name,
@@ -124,6 +178,7 @@ def expert_out(profile: ExpertProfile, works: list[Work]) -> dict[str, Any]:
         "bio": profile.bio,
         "email": profile.user.email if profile.show_email else None,
         "works": [work_out(w) for w in works],
+        "history": [affiliation_out(row) for row in history or []],
     }
 
 
@@ -293,7 +348,9 @@ def list_experts(request: HttpRequest, filters: Query[ExpertFilters]) -> dict[st
 )
 def get_expert(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     profile = selectors.get_expert_profile_for(request.user, profile_id)
-    return expert_out(profile, selectors.visible_works(request.user, profile))
+    return expert_out(
+        profile, selectors.visible_works(request.user, profile), selectors.visible_history(request.user, profile)
+    )
 
 
 @router.put(
@@ -317,7 +374,7 @@ def save_my_profile(request: HttpRequest, payload: ExpertProfileIn) -> dict[str,
         show_works=payload.show_works,
         show_email=payload.show_email,
     )
-    return expert_out(profile, list(profile.works.all()))
+    return expert_out(profile, list(profile.works.all()), selectors.visible_history(actor(request), profile))
 
 
 def _own_profile(request: HttpRequest) -> ExpertProfile:
@@ -349,6 +406,144 @@ def delete_work(request: HttpRequest, work_id: int) -> Status[None]:
     if work is None:
         raise NotFound()
     services.delete_work(actor=actor(request), work=work)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- employment history and relations
+
+
+@router.get(
+    "/me/expert-profile/history", response=list[AffiliationOut], tags=["experts"], summary="My employment history"
+)
+def my_history(request: HttpRequest) -> list[dict[str, Any]]:
+    return [affiliation_out(row) for row in selectors.visible_history(actor(request), _own_profile(request))]
+
+
+@router.post(
+    "/me/expert-profile/history",
+    response={201: AffiliationOut},
+    tags=["experts"],
+    summary="Add a post to my employment history",
+)
+def add_history(request: HttpRequest, payload: AffiliationIn) -> Status[dict[str, Any]]:
+    row = services.add_affiliation(
+        actor=actor(request),
+        profile=_own_profile(request),
+        organization=selectors.get_organization_for(actor(request), payload.organization_id),
+        start_year=payload.start_year,
+        end_year=payload.end_year,
+        position=payload.position,
+    )
+    return Status(201, affiliation_out(row))
+
+
+@router.delete("/me/expert-profile/history/{row_id}", response={204: None}, tags=["experts"])
+def delete_history(request: HttpRequest, row_id: int) -> Status[None]:
+    row = _own_profile(request).history.select_related("organization").filter(pk=row_id).first()
+    if row is None:
+        raise NotFound()
+    services.delete_affiliation(actor=actor(request), affiliation=row)
+    return Status(204, None)
+
+
+@router.get(
+    "/me/expert-profile/relations",
+    response=list[RelationOut],
+    tags=["experts"],
+    summary="Relations I declared and those declared about me (never public)",
+)
+def my_relations(request: HttpRequest) -> list[dict[str, Any]]:
+    me = actor(request)
+    return [relation_out(r, me) for r in selectors.relations_of(_own_profile(request))]
+
+
+@router.post(
+    "/me/expert-profile/relations",
+    response={201: RelationOut},
+    tags=["experts"],
+    summary="Declare that another expert is my advisor, advisee, family, collaborator or other relation",
+)
+def declare_relation(request: HttpRequest, payload: RelationIn) -> Status[dict[str, Any]]:
+    me = actor(request)
+    relation = services.declare_relation(
+        actor=me,
+        profile=_own_profile(request),
+        other=selectors.get_expert_profile_for(me, payload.to_profile_id),
+        kind=payload.kind,
+        start_year=payload.start_year,
+        end_year=payload.end_year,
+    )
+    return Status(201, relation_out(relation, me))
+
+
+@router.delete("/me/expert-profile/relations/{relation_id}", response={204: None}, tags=["experts"])
+def withdraw_relation(request: HttpRequest, relation_id: int) -> Status[None]:
+    relation = (
+        _own_profile(request).relations.select_related("from_profile", "to_profile").filter(pk=relation_id).first()
+    )
+    if relation is None:
+        raise NotFound()
+    services.withdraw_relation(actor=actor(request), relation=relation)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- shareholdings
+
+
+def _shareholding_organization(request: HttpRequest, organization_id: int) -> Organization:
+    organization = selectors.get_organization_for(actor(request), organization_id)
+    if not actor(request).has_perm("accounts.view_shareholdings", organization):
+        raise NotFound()
+    return organization
+
+
+@router.get(
+    "/organizations/{organization_id}/shareholdings",
+    response=list[ShareholdingOut],
+    tags=["organizations"],
+    summary="Shareholders of an organisation (its admins and operators)",
+)
+def list_shareholdings(request: HttpRequest, organization_id: int) -> list[dict[str, Any]]:
+    organization = _shareholding_organization(request, organization_id)
+    return [shareholding_out(h) for h in selectors.shareholdings_of(organization)]
+
+
+@router.post(
+    "/organizations/{organization_id}/shareholdings",
+    response={201: ShareholdingOut},
+    tags=["organizations"],
+    summary="Record or replace one holder's share (its admins and operators)",
+)
+def set_shareholding(request: HttpRequest, organization_id: int, payload: ShareholdingIn) -> Status[dict[str, Any]]:
+    organization = _shareholding_organization(request, organization_id)
+    holder_user = None
+    if payload.holder_user:
+        holder_user = User.objects.filter(username=payload.holder_user, is_active=True).first()
+        if holder_user is None:
+            raise DomainError(ErrorCode.VALIDATION, errors={"holder_user": [str(_("No account has this user name."))]})
+    holder_organization = None
+    if payload.holder_organization_id is not None:
+        holder_organization = selectors.get_organization_for(actor(request), payload.holder_organization_id)
+    holding = services.set_shareholding(
+        actor=actor(request),
+        organization=organization,
+        holder_user=holder_user,
+        holder_organization=holder_organization,
+        share_bp=payload.share_bp,
+        as_of=payload.as_of,
+    )
+    return Status(201, shareholding_out(holding))
+
+
+@router.delete(
+    "/organizations/{organization_id}/shareholdings/{holding_id}", response={204: None}, tags=["organizations"]
+)
+def remove_shareholding(request: HttpRequest, organization_id: int, holding_id: int) -> Status[None]:
+    organization = _shareholding_organization(request, organization_id)
+    holding = selectors.shareholdings_of(organization).filter(pk=holding_id).first()
+    if holding is None:
+        raise NotFound()
+    services.remove_shareholding(actor=actor(request), shareholding=holding)
     return Status(204, None)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ from django.db import transaction
 from kechuang import conf
 from kechuang.accounts import services
 from kechuang.accounts.enums import MembershipStatus, WorkKind
-from kechuang.accounts.models import ExpertProfile, Membership, Organization, User
+from kechuang.accounts.models import (
+    Affiliation,
+    ExpertProfile,
+    Membership,
+    Organization,
+    Relation,
+    Shareholding,
+    User,
+)
 from kechuang.core.i18n import Bilingual
 from kechuang.core.identifiers import orcid_check_character, patent_check_character, uscc_check_character
 
@@ -152,6 +161,14 @@ class _Seeder:
                     self._grant(actor=operator, user=user, organization=self.organizations[key], role=role)
             if "profile" in person:
                 self._profile(user, person["profile"], person["works"])
+        # Conflicts of interest show in the demo: a reviewer who worked at the surgical-robot company,
+        # an advisor and a collaborator declared, a reviewer holding shares in that company.
+        for row in data.get("history", []):
+            self._history(row)
+        for row in data.get("relations", []):
+            self._relation(row)
+        for row in data.get("shareholdings", []):
+            self._shareholding(row, actor=operator)
         for request in data["pending_memberships"]:
             self._request(request)
         for proposal in data["pending_proposals"]:
@@ -233,6 +250,54 @@ class _Seeder:
                     identifier=identifier,
                 )
                 self.created["works"] += 1
+
+    def _history(self, row: dict[str, Any]) -> None:
+        profile = ExpertProfile.objects.get(user=self.users[row["username"]])
+        organization = self.organizations[row["organization"]]
+        if not Affiliation.objects.filter(
+            profile=profile, organization=organization, start_year=row["start_year"]
+        ).exists():
+            services.add_affiliation(
+                actor=profile.user,
+                profile=profile,
+                organization=organization,
+                start_year=row["start_year"],
+                end_year=row["end_year"],
+                position=row["position"],
+            )
+            self.created["employment history rows"] += 1
+
+    def _relation(self, row: dict[str, Any]) -> None:
+        profile = ExpertProfile.objects.get(user=self.users[row["from"]])
+        other = ExpertProfile.objects.get(user=self.users[row["to"]])
+        if not Relation.objects.filter(from_profile=profile, to_profile=other, kind=row["kind"]).exists():
+            services.declare_relation(
+                actor=profile.user,
+                profile=profile,
+                other=other,
+                kind=row["kind"],
+                start_year=row["start_year"],
+                end_year=row["end_year"],
+            )
+            self.created["declared relations"] += 1
+
+    def _shareholding(self, row: dict[str, Any], *, actor: User) -> None:
+        organization = self.organizations[row["organization"]]
+        holder_user = self.users[row["holder"]] if "holder" in row else None
+        holder_organization = self.organizations[row["holder_organization"]] if "holder_organization" in row else None
+        held = Shareholding.objects.filter(
+            organization=organization, holder_user=holder_user, holder_organization=holder_organization
+        )
+        if not held.exists():
+            services.set_shareholding(
+                actor=actor,
+                organization=organization,
+                holder_user=holder_user,
+                holder_organization=holder_organization,
+                share_bp=row["share_bp"],
+                as_of=date.fromisoformat(row["as_of"]),
+            )
+            self.created["shareholdings"] += 1
 
     def _request(self, request: dict[str, Any]) -> None:
         user = self.users[request["username"]]

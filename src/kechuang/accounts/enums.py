@@ -58,3 +58,23 @@ class WorkKind(models.TextChoices):
     PAPER = "paper", _("Paper")
     PATENT = "patent", _("Patent")
     PROJECT = "project", _("Project")
+
+
+class RelationKind(models.TextChoices):
+    """What the other person is to the one who declares the relation (OpenReview's reading)."""
+
+    ADVISOR = "advisor", _("My advisor")
+    ADVISEE = "advisee", _("My student (advisee)")
+    FAMILY = "family", _("Family member")
+    COLLABORATOR = "collaborator", _("Close collaborator")
+    OTHER = "other", _("Other personal relation")
+
+
+# The same relation read from the other side: my advisor has me as an advisee.
+INVERSE_RELATION: dict[str, str] = {
+    RelationKind.ADVISOR: RelationKind.ADVISEE,
+    RelationKind.ADVISEE: RelationKind.ADVISOR,
+    RelationKind.FAMILY: RelationKind.FAMILY,
+    RelationKind.COLLABORATOR: RelationKind.COLLABORATOR,
+    RelationKind.OTHER: RelationKind.OTHER,
+}

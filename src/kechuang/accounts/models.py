@@ -8,9 +8,11 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.enums import (
+    INVERSE_RELATION,
     MembershipStatus,
     OrganizationKind,
     OrganizationStatus,
+    RelationKind,
     Role,
     Visibility,
     WorkKind,
@@ -178,6 +180,128 @@ class Work(models.Model):
 
     def __str__(self) -> str:
         return localized(self.title)
+
+
+class Affiliation(models.Model):
+    """A row of an expert's employment history: where, from which year, until which year (null: still there).
+
+    The current affiliation on the profile is kept as it is; these rows add the past (and other
+    current posts), so conflicts of interest can look back a number of years.
+    """
+
+    profile = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="history")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    start_year = models.PositiveSmallIntegerField(_("from (year)"))
+    end_year = models.PositiveSmallIntegerField(_("until (year)"), null=True, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_year", "-id"]
+        verbose_name = _("employment history row")
+        verbose_name_plural = _("employment history")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_year__isnull=True) | models.Q(end_year__gte=models.F("start_year")),
+                name="affiliation_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.start_year}–{self.end_year or ''}"
+
+
+class Relation(models.Model):
+    """A personal relation one expert declares with another: ``to_profile`` is ``kind`` to ``from_profile``.
+
+    Only the two people and the operators ever see it; it is never public.
+    """
+
+    from_profile = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="relations")
+    to_profile = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="relations_to")
+    kind = models.CharField(_("relation"), max_length=12, choices=RelationKind.choices)
+    start_year = models.PositiveSmallIntegerField(_("from (year)"), null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(_("until (year)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("declared relation")
+        verbose_name_plural = _("declared relations")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(from_profile=models.F("to_profile")), name="relation_not_self"),
+            models.UniqueConstraint(fields=["from_profile", "to_profile", "kind"], name="relation_unique_kind"),
+            models.CheckConstraint(
+                condition=models.Q(end_year__isnull=True)
+                | models.Q(start_year__isnull=True)
+                | models.Q(end_year__gte=models.F("start_year")),
+                name="relation_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_profile} → {self.to_profile}: {self.get_kind_display()}"
+
+    @property
+    def inverse_kind_display(self) -> str:
+        """The relation as ``to_profile`` reads it: my advisor's row says I am their advisee."""
+        return str(RelationKind(INVERSE_RELATION[self.kind]).label)
+
+
+class Shareholding(models.Model):
+    """Who holds shares in an organisation: a person or another organisation (exactly one), in basis points."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="shareholdings", verbose_name=_("organization")
+    )
+    holder_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="shareholdings", verbose_name=_("holder")
+    )
+    holder_organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="holdings",
+        verbose_name=_("holding organization"),
+    )
+    share_bp = models.PositiveIntegerField(_("share (basis points)"))
+    as_of = models.DateField(_("as of"))
+
+    class Meta:
+        ordering = ["-share_bp", "id"]
+        verbose_name = _("shareholding")
+        verbose_name_plural = _("shareholdings")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(holder_user__isnull=False) & models.Q(holder_organization__isnull=True))
+                | (models.Q(holder_user__isnull=True) & models.Q(holder_organization__isnull=False)),
+                name="shareholding_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share_bp__gt=0) & models.Q(share_bp__lte=10_000), name="shareholding_share_range"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "holder_user"],
+                condition=models.Q(holder_user__isnull=False),
+                name="shareholding_one_row_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "holder_organization"],
+                condition=models.Q(holder_organization__isnull=False),
+                name="shareholding_one_row_per_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_user or self.holder_organization} · {self.organization} · {self.share_percent}"
+
+    @property
+    def share_percent(self) -> str:
+        """The share as people write it, e.g. ``12.50%``."""
+        return f"{self.share_bp / 100:.2f}%"
 
 
 class AccessToken(models.Model):

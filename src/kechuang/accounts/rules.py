@@ -68,6 +68,25 @@ def is_own_token(user: Any, token: Any) -> bool:
 
 
 @predicate
+def is_relation_party(user: Any, relation: Any) -> bool:
+    """One of the two people a declared relation is about."""
+    me = getattr(user, "pk", None)
+    return (
+        relation is not None and me is not None and me in (relation.from_profile.user_id, relation.to_profile.user_id)
+    )
+
+
+@predicate
+def is_relation_declarer(user: Any, relation: Any) -> bool:
+    return relation is not None and relation.from_profile.user_id == getattr(user, "pk", None)
+
+
+@predicate
+def is_shareholding_org_admin(user: Any, shareholding: Any) -> bool:
+    return shareholding is not None and _has_role(user, "admin", shareholding.organization)
+
+
+@predicate
 def organization_is_active(user: Any, organization: Any) -> bool:
     return organization is not None and organization.status == "active"
 
@@ -85,6 +104,17 @@ add_perm("accounts.revoke_membership", is_membership_org_admin | is_operator | i
 add_perm("accounts.view_org_memberships", is_org_admin | is_operator)
 add_perm("accounts.view_expert_profile", profile_is_public | profile_is_for_members | is_own_profile | is_operator)
 add_perm("accounts.change_expert_profile", is_own_profile)
+# Employment history: the expert keeps it; others see it only on a public profile.
+add_perm("accounts.change_employment_history", is_own_profile)
+add_perm("accounts.view_employment_history", profile_is_public | is_own_profile | is_operator)
+# Declared relations: declared by one side, seen by both sides and the operators, never public.
+add_perm("accounts.declare_relation", is_own_profile)
+add_perm("accounts.view_relation", is_relation_party | is_operator)
+add_perm("accounts.withdraw_relation", is_relation_declarer | is_operator)
+# Shareholdings of an organisation: its administrators and the operators.
+add_perm("accounts.view_shareholdings", is_org_admin | is_operator)
+add_perm("accounts.change_shareholdings", is_org_admin | is_operator)
+add_perm("accounts.remove_shareholding", is_shareholding_org_admin | is_operator)
 add_perm("accounts.create_access_token", is_authenticated)
 add_perm("accounts.revoke_access_token", is_own_token | is_operator)
 add_perm("accounts.view_audit", is_operator)

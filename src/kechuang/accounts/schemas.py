@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from kechuang.accounts.enums import MembershipStatus, OrganizationKind, Role, Visibility, WorkKind
+from kechuang.accounts.enums import MembershipStatus, OrganizationKind, RelationKind, Role, Visibility, WorkKind
 
 
 class BilingualText(Schema):
@@ -86,6 +86,58 @@ class WorkOut(Schema):
     identifier: str
 
 
+class AffiliationOut(Schema):
+    id: int
+    organization_id: int
+    organization: str
+    position: str
+    start_year: int
+    end_year: int | None = Field(..., description="null while the expert is still there")
+
+
+class AffiliationIn(Schema):
+    organization_id: int
+    start_year: int = Field(..., ge=1900, le=2100)
+    end_year: int | None = Field(None, ge=1900, le=2100, description="omit or null while still there")
+    position: str = Field("", max_length=200)
+
+
+class RelationOut(Schema):
+    id: int
+    from_profile_id: int
+    from_name: str
+    to_profile_id: int
+    to_name: str
+    kind: RelationKind = Field(..., description="what the 'to' expert is to the 'from' expert, who declared it")
+    declared_by_me: bool
+    start_year: int | None
+    end_year: int | None
+
+
+class RelationIn(Schema):
+    to_profile_id: int
+    kind: RelationKind
+    start_year: int | None = Field(None, ge=1900, le=2100)
+    end_year: int | None = Field(None, ge=1900, le=2100)
+
+
+class ShareholdingOut(Schema):
+    id: int
+    organization_id: int
+    holder_user: str | None = Field(..., description="the holder's user name, when a person holds the shares")
+    holder_organization_id: int | None
+    holder_name: str
+    share_bp: int = Field(..., description="basis points: 10,000 is the whole company")
+    as_of: date
+
+
+class ShareholdingIn(Schema):
+    holder_user: str | None = Field(None, description="a person's user name; or give holder_organization_id")
+    holder_organization_id: int | None = None
+    share_bp: int = Field(..., gt=0, le=10_000)
+    as_of: date
+
+
 class ExpertProfileOut(Schema):
     id: int
     name: dict[str, str]
@@ -100,6 +152,9 @@ class ExpertProfileOut(Schema):
     bio: dict[str, str]
     email: str | None
     works: list[WorkOut]
+    history: list[AffiliationOut] = Field(
+        default_factory=list, description="employment history; only on a public profile (and to its owner)"
+    )
 
 
 class ExpertProfileIn(Schema):

@@ -11,7 +11,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kechuang.accounts.enums import MembershipStatus, OrganizationStatus, Role, Visibility
-from kechuang.accounts.models import AccessToken, ExpertProfile, LoginFailure, Membership, Organization, User
+from kechuang.accounts.models import (
+    AccessToken,
+    Affiliation,
+    ExpertProfile,
+    LoginFailure,
+    Membership,
+    Organization,
+    Relation,
+    Shareholding,
+    User,
+)
 from kechuang.core.errors import NotFound
 from kechuang.core.regions import all_regions
 
@@ -144,6 +154,35 @@ def visible_works(user: Any, profile: ExpertProfile) -> list[Any]:
     if not profile.show_works:
         return []
     return list(profile.works.filter(is_public=True))
+
+
+def visible_history(user: Any, profile: ExpertProfile) -> list[Affiliation]:
+    """``profile``'s employment history, newest first, if ``user`` may see it (public profile, owner, operator)."""
+    if not user.has_perm("accounts.view_employment_history", profile):
+        return []
+    return list(profile.history.select_related("organization"))
+
+
+def relations_of(profile: ExpertProfile) -> QuerySet[Relation]:
+    """Relations ``profile`` declared and those declared about it: for the expert's own page only."""
+    return (
+        Relation.objects.filter(Q(from_profile=profile) | Q(to_profile=profile))
+        .select_related("from_profile", "to_profile")
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_relation_for(user: Any, pk: int) -> Relation:
+    """A declared relation ``user`` may see (one of its two people, or an operator); else 'not found'."""
+    relation = Relation.objects.select_related("from_profile", "to_profile").filter(pk=pk).first()
+    if relation is None or not user.has_perm("accounts.view_relation", relation):
+        raise NotFound()
+    return relation
+
+
+def shareholdings_of(organization: Organization) -> QuerySet[Shareholding]:
+    """Who holds shares in ``organization``, largest first. Callers check ``accounts.view_shareholdings``."""
+    return Shareholding.objects.filter(organization=organization).select_related("holder_user", "holder_organization")
 
 
 def tokens_of(user: User) -> QuerySet[AccessToken]:

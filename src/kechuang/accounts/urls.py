@@ -28,4 +28,15 @@ urlpatterns = [
     path("profile/", views.profile_edit, name="profile_edit"),
     path("profile/works/", views.work_add, name="work_add"),
     path("profile/works/<int:pk>/delete/", views.work_delete, name="work_delete"),
+    path("profile/history/", views.history_add, name="history_add"),
+    path("profile/history/<int:pk>/delete/", views.history_delete, name="history_delete"),
+    path("profile/relations/", views.relation_add, name="relation_add"),
+    path("profile/relations/<int:pk>/delete/", views.relation_delete, name="relation_delete"),
+    path("experts/options/", views.expert_options_view, name="expert_options"),
+    path("organizations/<int:pk>/shareholdings/", views.shareholdings, name="shareholdings"),
+    path(
+        "organizations/<int:pk>/shareholdings/<int:holding>/delete/",
+        views.shareholding_delete,
+        name="shareholding_delete",
+    ),
 ]

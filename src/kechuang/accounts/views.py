@@ -30,17 +30,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kechuang.accounts import selectors, services
 from kechuang.accounts.forms import (
     AccountForm,
+    AffiliationForm,
     ExpertProfileForm,
     LoginForm,
     MembershipRequestForm,
     OrganizationProposalForm,
+    RelationForm,
+    ShareholdingForm,
     SignupForm,
     TokenForm,
     WorkForm,
+    expert_options,
     organization_options,
     role_choices,
 )
-from kechuang.accounts.models import ExpertProfile, Membership, User
+from kechuang.accounts.models import ExpertProfile, Membership, Organization, User
 from kechuang.core.errors import DomainError, NotFound, PermissionDenied
 from kechuang.core.paging import paginate
 
@@ -315,14 +319,27 @@ def organization_propose(request: HttpRequest) -> HttpResponse:
 
 
 def _profile_page(
-    request: HttpRequest, *, profile: ExpertProfile | None, form: ExpertProfileForm, work_form: WorkForm
+    request: HttpRequest,
+    *,
+    profile: ExpertProfile | None,
+    form: ExpertProfileForm,
+    work_form: WorkForm,
+    history_form: AffiliationForm | None = None,
+    relation_form: RelationForm | None = None,
 ) -> HttpResponse:
+    user = _user(request)
     works = selectors.visible_works(request.user, profile) if profile is not None else []
-    return render(
-        request,
-        "accounts/profile_edit.html",
-        {"profile": profile, "form": form, "work_form": work_form, "works": works},
-    )
+    context = {
+        "profile": profile,
+        "form": form,
+        "work_form": work_form,
+        "works": works,
+        "history": selectors.visible_history(user, profile) if profile is not None else [],
+        "relations": list(selectors.relations_of(profile)) if profile is not None else [],
+        "history_form": history_form or AffiliationForm(),
+        "relation_form": relation_form or RelationForm(user=user),
+    }
+    return render(request, "accounts/profile_edit.html", context)
 
 
 def _profile_form(request: HttpRequest, profile: ExpertProfile | None, data: Any = None) -> ExpertProfileForm:
@@ -372,3 +389,139 @@ def work_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.delete_work(actor=_user(request), work=work)
     messages.success(request, _("“%(title)s” is removed from your works.") % {"title": work})
     return HttpResponseRedirect(reverse("accounts:profile_edit") + "#works")
+
+
+# ---------------------------------------------------------------- employment history and relations
+
+
+@login_required
+@require_POST
+def history_add(request: HttpRequest) -> HttpResponse:
+    profile = _own_profile_or_404(request)
+    history_form = AffiliationForm(request.POST)
+    if "find" in request.POST:
+        history_form.keep_values_only()
+    elif history_form.is_valid() and (row := history_form.submit(actor=_user(request), profile=profile)) is not None:
+        messages.success(
+            request, _("%(organization)s is added to your employment history.") % {"organization": row.organization}
+        )
+        return HttpResponseRedirect(reverse("accounts:profile_edit") + "#history")
+    return _profile_page(
+        request, profile=profile, form=_profile_form(request, profile), work_form=WorkForm(), history_form=history_form
+    )
+
+
+@login_required
+@require_POST
+def history_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = _own_profile_or_404(request)
+    row = profile.history.select_related("organization").filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    services.delete_affiliation(actor=_user(request), affiliation=row)
+    messages.success(
+        request, _("%(organization)s is removed from your employment history.") % {"organization": row.organization}
+    )
+    return HttpResponseRedirect(reverse("accounts:profile_edit") + "#history")
+
+
+@login_required
+@require_POST
+def relation_add(request: HttpRequest) -> HttpResponse:
+    profile = _own_profile_or_404(request)
+    user = _user(request)
+    relation_form = RelationForm(request.POST, user=user)
+    if "find" in request.POST:
+        relation_form.keep_values_only()
+    elif relation_form.is_valid() and (relation := relation_form.submit(actor=user, profile=profile)) is not None:
+        messages.success(
+            request,
+            _("Your relation with %(name)s is declared. Only the two of you and the operators see it.")
+            % {"name": relation.to_profile},
+        )
+        return HttpResponseRedirect(reverse("accounts:profile_edit") + "#relations")
+    return _profile_page(
+        request,
+        profile=profile,
+        form=_profile_form(request, profile),
+        work_form=WorkForm(),
+        relation_form=relation_form,
+    )
+
+
+@login_required
+@require_POST
+def relation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = _own_profile_or_404(request)
+    relation = profile.relations.select_related("from_profile", "to_profile").filter(pk=pk).first()
+    if relation is None:
+        raise Http404
+    services.withdraw_relation(actor=_user(request), relation=relation)
+    messages.success(request, _("Your relation with %(name)s is withdrawn.") % {"name": relation.to_profile})
+    return HttpResponseRedirect(reverse("accounts:profile_edit") + "#relations")
+
+
+@login_required
+@require_GET
+def expert_options_view(request: HttpRequest) -> HttpResponse:
+    """The <option>s of the expert select of the relation form for what was typed (htmx)."""
+    options = expert_options(request.user, query=request.GET.get("expert_query", ""))
+    return render(request, "accounts/_expert_options.html", {"options": options})
+
+
+# ---------------------------------------------------------------- shareholdings
+
+
+def _administered_organization(request: HttpRequest, pk: int) -> Organization:
+    """The organisation if the user may see its shareholdings (its admins, operators); 404 otherwise."""
+    user = _user(request)
+    try:
+        organization = selectors.get_organization_for(user, pk)
+    except NotFound:
+        raise Http404 from None
+    if not user.has_perm("accounts.view_shareholdings", organization):
+        raise Http404
+    return organization
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shareholdings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's shareholders and a form to record one; for its administrators and the operators."""
+    organization = _administered_organization(request, pk)
+    form = ShareholdingForm(_posted(request))
+    if request.method == "POST":
+        if "find" in request.POST:
+            form.keep_values_only()
+        elif form.is_valid() and (holding := form.submit(actor=_user(request), organization=organization)) is not None:
+            messages.success(
+                request,
+                _("%(holder)s holds %(share)s of %(organization)s as of %(date)s.")
+                % {
+                    "holder": holding.holder_user or holding.holder_organization,
+                    "share": holding.share_percent,
+                    "organization": organization,
+                    "date": holding.as_of.isoformat(),
+                },
+            )
+            return redirect("accounts:shareholdings", pk=organization.pk)
+    page = paginate(selectors.shareholdings_of(organization), page=request.GET.get("page"))
+    return render(request, "accounts/shareholdings.html", {"organization": organization, "form": form, "page": page})
+
+
+@login_required
+@require_POST
+def shareholding_delete(request: HttpRequest, pk: int, holding: int) -> HttpResponse:
+    organization = _administered_organization(request, pk)
+    row = selectors.shareholdings_of(organization).filter(pk=holding).first()
+    if row is None:
+        raise Http404
+    try:
+        services.remove_shareholding(actor=_user(request), shareholding=row)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    messages.success(
+        request,
+        _("The shareholding of %(holder)s is removed.") % {"holder": row.holder_user or row.holder_organization},
+    )
+    return redirect("accounts:shareholdings", pk=organization.pk)

@@ -161,6 +161,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "profile": profile,
         "works": selectors.visible_works(request.user, profile),
+        "history": selectors.visible_history(request.user, profile),
         "is_own": profile.user_id == request.user.pk,
         "affiliation_visible": profile.affiliation is not None
         and request.user.has_perm("accounts.view_organization", profile.affiliation),

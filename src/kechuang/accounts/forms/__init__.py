@@ -7,19 +7,24 @@ do what) live in :mod:`kechuang.accounts.services`; ``submit`` calls the service
 
 from kechuang.accounts.forms.account import AccountForm, LoginForm, SignupForm, TokenForm
 from kechuang.accounts.forms.base import ServiceForm, organization_options
+from kechuang.accounts.forms.history import AffiliationForm, RelationForm, ShareholdingForm, expert_options
 from kechuang.accounts.forms.organizations import MembershipRequestForm, OrganizationProposalForm, role_choices
 from kechuang.accounts.forms.profile import ExpertProfileForm, WorkForm
 
 __all__ = [
     "AccountForm",
+    "AffiliationForm",
     "ExpertProfileForm",
     "LoginForm",
     "MembershipRequestForm",
     "OrganizationProposalForm",
+    "RelationForm",
     "ServiceForm",
+    "ShareholdingForm",
     "SignupForm",
     "TokenForm",
     "WorkForm",
+    "expert_options",
     "organization_options",
     "role_choices",
 ]

@@ -4,6 +4,14 @@ Split by the object written; everything is re-exported here, so callers import
 ``kechuang.accounts.services`` and never a sub-module.
 """
 
+from kechuang.accounts.services.history import (
+    add_affiliation,
+    declare_relation,
+    delete_affiliation,
+    remove_shareholding,
+    set_shareholding,
+    withdraw_relation,
+)
 from kechuang.accounts.services.memberships import (
     approve_membership,
     bootstrap_operator,
@@ -39,6 +47,7 @@ __all__ = [
     "ORGANIZATION_FIELDS",
     "PROFILE_FIELDS",
     "TOKEN_PREFIX",
+    "add_affiliation",
     "add_work",
     "approve_membership",
     "approve_organization",
@@ -47,18 +56,23 @@ __all__ = [
     "create_access_token",
     "create_organization",
     "create_platform_office",
+    "declare_relation",
+    "delete_affiliation",
     "delete_work",
     "grant_membership",
     "note_failed_login",
     "propose_organization",
     "register_user",
     "reject_membership",
+    "remove_shareholding",
     "request_membership",
     "revoke_access_token",
     "revoke_membership",
     "save_expert_profile",
+    "set_shareholding",
     "token_digest",
     "update_account",
     "update_organization",
     "user_for_token",
+    "withdraw_relation",
 ]
