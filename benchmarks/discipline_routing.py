@@ -299,9 +299,9 @@ def render(figures: dict[str, Any], host: dict[str, Any], command: str) -> str:
             "",
             f"Each doubling of the labelled papers added {min(gains):.3f} to {max(gains):.3f} to top-3, and the "
             f"curve has not flattened at {max(bound['curve']):,} papers: the aim of "
-            f"{TOP3_TARGET} is bounded by the labels far more than by the engine. Only CSL's dev split carries `cls_dcp` "
-            "labels here (the train split is not in `../shared/data/csl`), and no Chinese sentence encoder is "
-            "installable offline on this machine (the shipped MiniLM is English-only).",
+            f"{TOP3_TARGET} is bounded by the labels far more than by the engine. Only CSL's dev split carries "
+            "`cls_dcp` labels here (the train split is not in `../shared/data/csl`), and no Chinese sentence "
+            "encoder is installable offline on this machine (the shipped MiniLM is English-only).",
         ]
     return "\n".join(lines) + "\n"
 

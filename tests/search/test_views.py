@@ -112,7 +112,7 @@ def test_without_a_query_the_page_explains_what_can_be_searched(client: Client, 
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="search-empty-query"' in html
-    assert "You can search: Organizations · Experts." in html
+    assert "You can search: Organizations · Experts · Challenge lists." in html
     assert hits(response) == []
     assert tabs(response) == {}
 
@@ -120,7 +120,12 @@ def test_without_a_query_the_page_explains_what_can_be_searched(client: Client, 
 def test_a_query_finds_every_kind_grouped_by_kind_with_a_count_per_tab(client: Client, region: dict[str, Any]) -> None:
     response = client.get(URL, {"q": "机器人"})
     assert response.status_code == 200
-    assert tabs(response) == {"all": (4, True), "organization": (2, False), "expert": (2, False)}
+    assert tabs(response) == {
+        "all": (4, True),
+        "organization": (2, False),
+        "expert": (2, False),
+        "challenge": (0, False),
+    }
     found = hits(response)
     assert sorted(found) == [
         ("expert", "王立群"),
@@ -138,7 +143,12 @@ def test_a_query_finds_every_kind_grouped_by_kind_with_a_count_per_tab(client: C
 
 def test_a_kind_tab_shows_only_that_kind_and_keeps_the_other_counts(client: Client, region: dict[str, Any]) -> None:
     response = client.get(URL, {"q": "机器人", "kind": "expert"})
-    assert tabs(response) == {"all": (4, False), "organization": (2, False), "expert": (2, True)}
+    assert tabs(response) == {
+        "all": (4, False),
+        "organization": (2, False),
+        "expert": (2, True),
+        "challenge": (0, False),
+    }
     assert sorted(hits(response)) == [("expert", "王立群"), ("expert", "陈思远")]
     assert '<input type="hidden" name="kind" value="expert" form="search-form">' in response.content.decode()
 
