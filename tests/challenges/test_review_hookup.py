@@ -4,6 +4,7 @@ the shortlist recorded as decisions, and the applicant's feedback."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from kechuang.challenges import services
 from kechuang.challenges.enums import ApplicationStatus, ChallengeStatus
@@ -85,3 +86,14 @@ def test_shortlisting_needs_every_review_then_records_decisions() -> None:
     feedback = reviewing.feedback_for(applications[1])
     assert [f.scores for f in feedback] == [[5, 5]] * 4
     assert feedback[0].comments == ["可行", "可行"]
+
+
+def test_the_review_call_page_links_back_to_its_list(client: Client) -> None:
+    people = builders.cast()
+    challenge, _applications = builders.closed(people)
+    services.transition(actor=people.operator, challenge=challenge, to=S.REVIEW)
+    call = review_selectors.call_for(challenge)
+    assert call is not None
+    client.force_login(people.operator)
+    page = client.get(f"/review/calls/{call.pk}/").content.decode()
+    assert f'<a href="/challenges/{challenge.pk}/" data-testid="call-subject">' in page

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.challenges.enums import ChallengeStatus, FundingSource, IpTerms
@@ -113,6 +114,10 @@ class Challenge(models.Model):
         if update_fields is not None and "title" in update_fields:  # type: ignore[operator]
             kwargs["update_fields"] = {*update_fields, "title_text"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        """The list's public page; other apps (a review call's page) link to their subject through it."""
+        return reverse("challenges:detail", args=[self.pk])
 
     @property
     def bounty(self) -> Money:
