@@ -72,13 +72,16 @@ def score_my_reviews(page: Any, expert: User, *, on_phone: bool) -> None:
     if on_phone:
         page.set_viewport_size(PHONE)
         page.click("details.menu summary")
-        page.locator("details.menu nav a", has_text="我的评审").click()
+        with page.expect_navigation():
+            page.locator("details.menu nav a", has_text="我的评审").click()
         no_sideways_scroll(page)
     else:
-        page.locator("nav.nav-wide a", has_text="我的评审").click()
+        with page.expect_navigation():
+            page.locator("nav.nav-wide a", has_text="我的评审").click()
     assert page.locator("[data-testid=my-review-row]").count() == 2
     for index, score in ((0, "8"), (1, "7")):
-        page.locator("[data-testid=my-review-row] th a").nth(index).click()
+        with page.expect_navigation():
+            page.locator("[data-testid=my-review-row] th a").nth(index).click()
         # Each of the list's four default criteria says what it asks.
         assert page.locator("[data-testid=criterion-description]").count() == 4
         if on_phone:
@@ -133,7 +136,8 @@ def test_a_list_goes_from_draft_to_a_paid_milestone_with_a_verified_receipt(brow
     # ---------------------------------------------------------------- the operator escrows and publishes
     sign_in(page, operator)
     page.goto("/challenges/operate/")
-    page.locator("[data-testid=operator-queue] a.button").first.click()
+    with page.expect_navigation():
+        page.locator("[data-testid=operator-queue] a.button").first.click()
     for source, amount, reference in (("issuer", "800万", "BANK-2025-001"), ("subsidy", "200万", "BUDGET-2025-7")):
         page.select_option("select[name=e-source]", source)
         page.fill("input[name=e-amount]", amount)
@@ -178,7 +182,8 @@ def test_a_list_goes_from_draft_to_a_paid_milestone_with_a_verified_receipt(brow
     # Three reviews per application; three reviewers, each with both applications.
     assert [row.inner_text() for row in page.locator("[data-testid=score-row] td:nth-child(2)").all()] == ["3", "3"]
     page.screenshot(path=str(ARTIFACTS / "challenge-review-assigned.png"), full_page=True)
-    page.locator("[data-testid=score-row] th a").first.click()
+    with page.expect_navigation():
+        page.locator("[data-testid=score-row] th a").first.click()
     for expert in experts:
         assert page.get_by_text(expert.username).count() >= 1
 
@@ -235,7 +240,8 @@ def test_a_list_goes_from_draft_to_a_paid_milestone_with_a_verified_receipt(brow
     sign_in(page, lead)
     page.goto(f"/challenges/{challenge_id}/")
     team = page.locator("[data-testid=agreement]", has_text="团队1")
-    team.locator("[data-testid=milestone-link]").first.click()
+    with page.expect_navigation():
+        team.locator("[data-testid=milestone-link]").first.click()
     milestone_url = page.url
     page.fill("textarea[name=evidence-evidence]", "原理样机台架测试报告：七自由度，力控精度0.4 N。")
     page.set_input_files(
