@@ -164,3 +164,34 @@ def test_a_releases_receipt_is_reachable_once_integrated() -> None:
     assert receipt is not None
     assert receipt.index is not None
     assert receipt.api_receipt_url == f"/api/v1/ledger/entries/{receipt.index}/receipt"
+
+
+def test_after_escrow_the_same_amounts_may_be_sent_again_but_not_changed() -> None:
+    people = builders.cast()
+    challenge = builders.draft(people)
+    services.transition(actor=people.issuer_admin, challenge=challenge, to="operator_review")
+    services.record_escrow(
+        actor=people.operator, challenge=challenge, source="issuer", amount=challenge.issuer_share, reference="B-1"
+    )
+    challenge.refresh_from_db()
+    same = {
+        "bounty": challenge.bounty,
+        "issuer_share": challenge.issuer_share,
+        "subsidy_share": challenge.subsidy_share,
+    }
+    services.update_challenge(actor=people.operator, challenge=challenge, blind_review=False, **same)
+    challenge.refresh_from_db()
+    assert challenge.blind_review is False
+    with pytest.raises(DomainError) as refused:
+        services.update_challenge(actor=people.operator, challenge=challenge, **{**same, "bounty": Money(1)})
+    assert refused.value.code == ErrorCode.INVALID_STATE
+
+
+def test_the_issuer_share_may_become_zero_when_a_subsidy_pays_it_all() -> None:
+    people = builders.cast()
+    challenge = builders.draft(people)
+    services.update_challenge(
+        actor=people.issuer_admin, challenge=challenge, issuer_share=Money(0), subsidy_share=challenge.bounty
+    )
+    challenge.refresh_from_db()
+    assert (challenge.issuer_share_fen, challenge.subsidy_share_fen) == (0, challenge.bounty_fen)

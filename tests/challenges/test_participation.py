@@ -79,9 +79,12 @@ def test_an_organization_must_be_the_leads_and_not_the_issuer() -> None:
     with pytest.raises(DomainError) as refused:
         _apply(challenge, UserFactory(), organization=MembershipFactory().organization)
     assert "organization" in refused.value.errors
-    with pytest.raises(DomainError) as refused:
-        _apply(challenge, people.issuer_admin, organization=people.issuer)
-    assert "organization" in refused.value.errors
+    # The issuer's own people do not take its list, in its name or in none.
+    for organization in (people.issuer, None):
+        with pytest.raises(DomainError) as refused:
+            _apply(challenge, people.issuer_admin, organization=organization)
+        assert refused.value.code == ErrorCode.PERMISSION_DENIED
+    assert not Application.objects.exists()
 
 
 def test_details_are_shown_only_after_the_nda_is_accepted_with_its_time() -> None:
@@ -207,3 +210,22 @@ def test_a_merge_must_name_another_working_team() -> None:
             reasons="x",  # type: ignore[arg-type]
         )
     assert "merged_into" in refused.value.errors
+
+
+def test_a_cut_team_is_still_paid_for_a_milestone_accepted_before_the_cut() -> None:
+    people = builders.cast()
+    challenge = builders.at_work(people)
+    gate = challenge.stage_gates.get()
+    _first, second = challenge.agreements.order_by("id")
+    earned = second.milestones.order_by("position").first()
+    assert earned is not None
+    services.submit_evidence(actor=second.application.lead, milestone=earned, evidence="阶段样机测试报告")
+    services.decide_milestone(actor=people.issuer_admin, milestone=earned, accept=True)
+    services.decide_stage_gate(
+        actor=people.operator, gate=gate, agreement=second, decision=GateDecision.CUT, reasons="未达阶段目标"
+    )
+    second.refresh_from_db()
+    assert (second.status, second.amount_fen) == (AgreementStatus.CUT, earned.amount_fen)
+    release = services.release_tranche(actor=people.operator, milestone=earned)
+    second.refresh_from_db()
+    assert (release.amount_fen, second.released_fen) == (earned.amount_fen, earned.amount_fen)

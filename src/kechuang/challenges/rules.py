@@ -90,7 +90,7 @@ add_perm("challenges.record_escrow", is_operator)
 add_perm("challenges.view_challenge", is_public | is_issuer_member | is_operator)
 add_perm("challenges.view_details", is_issuer_member | is_operator | (is_public & has_accepted_nda))
 add_perm("challenges.accept_nda", is_authenticated & is_public)
-add_perm("challenges.apply", is_authenticated & is_public)
+add_perm("challenges.apply", is_authenticated & is_public & ~is_issuer_member)  # the issuer does not take its own list
 add_perm("challenges.view_applications", is_issuer_admin | is_operator)
 add_perm("challenges.view_application", is_team_member | is_application_issuer | is_operator)
 add_perm("challenges.withdraw_application", is_team_lead)

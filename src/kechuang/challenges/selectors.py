@@ -122,7 +122,7 @@ def my_applications(user: Any) -> QuerySet[Application]:
 def applications_of(challenge: Challenge) -> QuerySet[Application]:
     return (
         challenge.applications.exclude(status=ApplicationStatus.WITHDRAWN)
-        .select_related("lead", "organization")
+        .select_related("lead", "organization", "agreement")
         .prefetch_related("members")
         .order_by("shortlist_rank", "submitted_at", "id")
     )

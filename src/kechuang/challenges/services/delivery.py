@@ -62,8 +62,9 @@ def submit_evidence(
     """The winning team's lead submits evidence for a planned (or rejected) milestone. Tells the issuer."""
     agreement = milestone.agreement
     require(actor, "challenges.submit_evidence", agreement)
+    challenge = locked(agreement.challenge)  # serialised with stage gates and closure, which cancel milestones
+    agreement = Agreement.objects.get(pk=agreement.pk)  # as it is now that the list is locked
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    challenge = agreement.challenge
     if challenge.status not in WORKING or agreement.status != AgreementStatus.ACTIVE:
         raise DomainError(ErrorCode.INVALID_STATE, _("Evidence is taken while the team's agreement is active."))
     if milestone.status not in (MilestoneStatus.PLANNED, MilestoneStatus.REJECTED):
@@ -98,8 +99,9 @@ def decide_milestone(*, actor: User, milestone: Milestone, accept: bool, reasons
     """
     agreement = milestone.agreement
     require(actor, "challenges.accept_milestone", agreement)
+    challenge = locked(agreement.challenge)  # serialised with stage gates and closure, which cancel milestones
+    agreement = Agreement.objects.get(pk=agreement.pk)  # as it is now that the list is locked
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    challenge = agreement.challenge
     if challenge.status not in WORKING or agreement.status != AgreementStatus.ACTIVE:
         raise DomainError(ErrorCode.INVALID_STATE, _("Milestones are decided while the team's agreement is active."))
     if milestone.status != MilestoneStatus.SUBMITTED:
@@ -241,8 +243,9 @@ def decide_stage_gate(
     """Operator, in a race (赛马) at work: continue, cut or merge one team at a stage gate, with reasons.
 
     Cut: the team's open milestones are cancelled and what it had not yet earned goes back to the
-    list (its agreement's amount becomes what was released). Merge: its open milestones move to the
-    team it joins, with their tranches, and its people join that team. Logged (``challenge.stage_gate``).
+    list (its agreement keeps what it earned: released, plus accepted and not yet paid). Merge: its
+    open milestones move to the team it joins, with their tranches, and its people join that team.
+    Logged (``challenge.stage_gate``).
     """
     challenge = locked(gate.challenge)
     require(actor, "challenges.decide_stage_gate", challenge)
@@ -275,7 +278,7 @@ def decide_stage_gate(
     if decision == GateDecision.CUT:
         Milestone.objects.filter(pk__in=[m.pk for m in open_ones]).update(status=MilestoneStatus.CANCELLED)
         agreement.status = AgreementStatus.CUT
-        agreement.amount_fen = agreement.released_fen
+        agreement.amount_fen -= moved  # accepted, unpaid milestones stay payable
         Challenge.objects.filter(pk=challenge.pk).update(allocated_fen=F("allocated_fen") - moved)
     elif decision == GateDecision.MERGE and merged_into is not None:
         target = Agreement.objects.select_for_update().get(pk=merged_into.pk)

@@ -235,11 +235,16 @@ def update_challenge(
         raise DomainError(ErrorCode.PERMISSION_DENIED, _("Only an operator sets how a list is reviewed."))
     before = _snapshot(challenge)
     if bounty is not None or issuer_share is not None or subsidy_share is not None:
-        if challenge.escrowed_fen:
-            raise DomainError(ErrorCode.INVALID_STATE, _("The bounty cannot change once money is in escrow."))
-        new_bounty = bounty or challenge.bounty
-        new_issuer = issuer_share or challenge.issuer_share
+        new_bounty = bounty if bounty is not None else challenge.bounty
+        new_issuer = issuer_share if issuer_share is not None else challenge.issuer_share
         new_subsidy = subsidy_share if subsidy_share is not None else challenge.subsidy_share
+        changed = (new_bounty.fen, new_issuer.fen, new_subsidy.fen) != (
+            challenge.bounty_fen,
+            challenge.issuer_share_fen,
+            challenge.subsidy_share_fen,
+        )
+        if changed and challenge.escrowed_fen:  # the same amounts sent again (a whole form) are not a change
+            raise DomainError(ErrorCode.INVALID_STATE, _("The bounty cannot change once money is in escrow."))
         _check_money(bounty=new_bounty, issuer_share=new_issuer, subsidy_share=new_subsidy)
         challenge.bounty_fen, challenge.issuer_share_fen = new_bounty.fen, new_issuer.fen
         challenge.subsidy_share_fen = new_subsidy.fen
