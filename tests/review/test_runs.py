@@ -9,7 +9,8 @@ from django.utils import translation
 
 from kechuang.core.errors import DomainError
 from kechuang.notifications.models import Notification, Reminder
-from kechuang.review import selectors, services
+from kechuang.review import runner, selectors, services
+from kechuang.review.assignment import solve
 from kechuang.review.enums import AssignmentSource, AssignmentStatus, ConflictKind, RunStatus
 from kechuang.review.models import Assignment, AssignmentRun, ConflictRecord
 from kechuang.review.runner import execute_run
@@ -116,3 +117,19 @@ def test_a_rerun_keeps_manual_and_submitted_assignments_and_withdrawn_pairs(
     pending.refresh_from_db()
     assert (pending.status, pending.source) == (AssignmentStatus.WITHDRAWN, AssignmentSource.AUTO)
     assert item.assignments.filter(status=AssignmentStatus.ASSIGNED).count() == 2
+
+
+def test_a_conflict_recorded_while_the_solver_runs_fails_the_run_and_writes_nothing(
+    setup: Setup, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not run: the test plays the worker
+        queued = services.start_assignment(actor=setup.operator, call=setup.call)
+    built = runner.build_problem(setup.call)
+    solution = solve(built.problem)
+    item_key, reviewers = sorted(solution.assignment.items())[0]
+    item = next(item for item in setup.items if str(item.pk) == item_key)
+    reviewer = next(user for user in setup.reviewers if str(user.pk) == reviewers[0])
+    services.set_conflict(actor=setup.operator, item=item, reviewer=reviewer, reason="评审期间申报的亲属关系")
+    with pytest.raises(runner.StaleRunError):
+        runner.store(queued, built, solution)
+    assert Assignment.objects.count() == 0

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kechuang.accounts.models import ExpertProfile, User
 from kechuang.core.audit import record_event
@@ -208,20 +209,21 @@ def build_problem(call: Call, watch: _Watch | None = None) -> Built:
     )
 
 
-def store(run: AssignmentRun, built: Built, solution: solver.Solution) -> int:
-    """Write the solution over the call's automatic assignments; notify the reviewers with new items.
+class StaleRunError(solver.Infeasible):
+    """The call changed under the run in a way its plan cannot absorb; nothing was written. The run
+    fails with the message, as an infeasible one does."""
 
-    Returns how many reviewer assignments the call holds after it. Locks the call row first.
-    """
-    call = Call.objects.select_for_update().get(pk=run.call_id)
-    wanted = {(item, reviewer) for item, reviewers in solution.assignment.items() for reviewer in reviewers}
-    ranks = {
-        (item, reviewer): rank
-        for item, reviewers in solution.alternates.items()
-        for rank, reviewer in enumerate(reviewers, start=1)
-    }
-    scores = built.problem.scores
-    existing = {(str(row.item_id), str(row.reviewer_id)): row for row in Assignment.objects.filter(item__call=call)}
+
+def _revise(
+    existing: dict[tuple[str, str], Assignment],
+    *,
+    wanted: set[tuple[str, str]],
+    ranks: dict[tuple[str, str], int],
+    conflicted: set[tuple[str, str]],
+    scores: Mapping[tuple[str, str], float],
+    users: dict[str, User],
+) -> tuple[dict[int, User], dict[int, User]]:
+    """Bring the call's existing rows to the plan; returns the reviewers newly assigned and those dropped."""
     newly: dict[int, User] = {}
     dropped: dict[int, User] = {}
     for pair, row in existing.items():
@@ -229,7 +231,7 @@ def store(run: AssignmentRun, built: Built, solution: solver.Solution) -> int:
             continue
         if pair in wanted:
             if row.status != AssignmentStatus.ASSIGNED:
-                newly[row.reviewer_id] = built.users.get(pair[1]) or row.reviewer
+                newly[row.reviewer_id] = users.get(pair[1]) or row.reviewer
             row.status, row.alternate_rank, row.affinity = AssignmentStatus.ASSIGNED, None, scores.get(pair, 0.0)
             row.save(update_fields=["status", "alternate_rank", "affinity", "updated_at"])
         elif pair in ranks and row.source == AssignmentSource.AUTO:
@@ -245,10 +247,41 @@ def store(run: AssignmentRun, built: Built, solution: solver.Solution) -> int:
             if row.status == AssignmentStatus.ASSIGNED:
                 dropped[row.reviewer_id] = row.reviewer
             row.delete()
-        else:  # a manual assignment the solver could not keep: a conflict was found since
-            row.status, row.reason = AssignmentStatus.WITHDRAWN, row.reason or "conflict"
+        elif pair in conflicted:  # a manual assignment the solver could not keep: a conflict was found since
+            row.status = AssignmentStatus.WITHDRAWN
+            row.reason = row.reason or _("Withdrawn: a conflict of interest was found.")
             row.save(update_fields=["status", "reason", "updated_at"])
             dropped[row.reviewer_id] = row.reviewer
+        # else: a manual assignment made while the solver ran; the operator's choice stays.
+    return newly, dropped
+
+
+def store(run: AssignmentRun, built: Built, solution: solver.Solution) -> int:
+    """Write the solution over the call's automatic assignments; notify the reviewers with new items.
+
+    Returns how many reviewer assignments the call holds after it. Locks the call row first.
+    """
+    call = Call.objects.select_for_update().get(pk=run.call_id)
+    # Conflicts recorded while the solver ran (a reviewer's declaration, an operator's) were not in its
+    # input: the plan is stale for those pairs. Alternates are only dropped; an assignment fails the run.
+    conflicted = {
+        (str(item), str(reviewer))
+        for item, reviewer in ConflictRecord.objects.filter(item__call=call).values_list("item_id", "reviewer_id")
+    }
+    wanted = {(item, reviewer) for item, reviewers in solution.assignment.items() for reviewer in reviewers}
+    if wanted & conflicted:
+        raise StaleRunError(_("A conflict of interest was recorded while the assignment ran; run it again."))
+    ranks = {
+        (item, reviewer): rank
+        for item, reviewers in solution.alternates.items()
+        for rank, reviewer in enumerate(reviewers, start=1)
+        if (item, reviewer) not in conflicted
+    }
+    scores = built.problem.scores
+    existing = {(str(row.item_id), str(row.reviewer_id)): row for row in Assignment.objects.filter(item__call=call)}
+    newly, dropped = _revise(
+        existing, wanted=wanted, ranks=ranks, conflicted=conflicted, scores=scores, users=built.users
+    )
     new_rows = []
     for pair in sorted(wanted | set(ranks)):
         if pair in existing:
