@@ -470,3 +470,24 @@ def test_api_shareholdings(client: Client, robot_co: Organization, me: ExpertPro
     )
     assert (unknown.status_code, list(unknown.json()["errors"])) == (422, ["holder_user"])
     assert client.delete(f"{url}/{created.json()['id']}", headers=headers).status_code == 204
+
+
+def test_shareholdings_of_one_organization_cannot_pass_the_whole(robot_co: Organization, me: ExpertProfile) -> None:
+    admin = org_admin(robot_co)
+    other = UserFactory()
+    services.set_shareholding(
+        actor=admin, organization=robot_co, holder_user=me.user, share_bp=6_000, as_of=date(2024, 1, 1)
+    )
+    with pytest.raises(DomainError) as refused:
+        services.set_shareholding(
+            actor=admin, organization=robot_co, holder_user=other, share_bp=4_001, as_of=date(2024, 1, 1)
+        )
+    assert refused.value.errors == {"share_bp": ["其他持有人已持有 60%；此份额将使合计超过 100%。"]}
+    services.set_shareholding(
+        actor=admin, organization=robot_co, holder_user=other, share_bp=4_000, as_of=date(2024, 1, 1)
+    )
+    # Replacing a holder's own share counts the others only.
+    services.set_shareholding(
+        actor=admin, organization=robot_co, holder_user=me.user, share_bp=5_000, as_of=date(2025, 1, 1)
+    )
+    assert sorted(Shareholding.objects.values_list("share_bp", flat=True)) == [4_000, 5_000]

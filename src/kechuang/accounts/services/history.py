@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -186,6 +187,16 @@ def set_shareholding(
         .filter(organization=organization, holder_user=holder_user, holder_organization=holder_organization)
         .first()
     )
+    # The organisation's row is locked first, so two holders recorded at once cannot pass 100% together.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    others = Shareholding.objects.filter(organization=organization).exclude(pk=getattr(holding, "pk", None))
+    held = others.aggregate(total=Sum("share_bp"))["total"] or 0
+    if held + share_bp > FULL_SHARE_BP:
+        raise _refuse(
+            "share_bp",
+            _("The other holders already hold %(held)s; this share would take the total past 100%%.")
+            % {"held": f"{held / 100:g}%"},
+        )
     created = holding is None
     before = {} if holding is None else {"share_bp": holding.share_bp, "as_of": holding.as_of.isoformat()}
     if holding is None:
