@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from kechuang.review import services
 from kechuang.review.enums import AssignmentStatus, RunStatus
 from kechuang.review.models import Assignment, AssignmentRun, ConflictRecord, Criterion
-from tests.review.conftest import APPLICANT_NAME, APPLICANT_ORG, Setup, build
+from tests.review.conftest import APPLICANT_NAME, APPLICANT_ORG, Setup, build, open_test_call
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,24 @@ def test_my_reviews_reads_a_fixed_number_of_queries(db: None, client: Client) ->
     with CaptureQueriesContext(connection) as three:
         client.get("/review/")
     assert len(one) == len(three)
+
+
+def test_the_call_list_pages_and_reads_a_fixed_number_of_queries(setup: Setup, client: Client) -> None:
+    signed_in(client, setup.operator)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/review/calls/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for _ in range(2):
+        open_test_call(setup.operator)
+    assert queries() == one
+    for _ in range(20):
+        open_test_call(setup.operator)
+    page = client.get("/review/calls/").content.decode()
+    assert ('rel="next"' in page, page.count('href="/review/calls/') - page.count('href="/review/calls/?')) == (
+        True,
+        20,
+    )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kechuang.accounts.models import User
 from kechuang.core.errors import DomainError, NotFound, PermissionDenied
 from kechuang.core.i18n import localized
+from kechuang.core.paging import paginate
 from kechuang.review import selectors, services
 from kechuang.review.enums import ACTIVE_RUN_STATUSES, AssignmentStatus
 from kechuang.review.forms import (
@@ -125,8 +126,8 @@ def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 def call_list(request: HttpRequest) -> HttpResponse:
     if not selectors.is_operator(request.user):
         raise Http404
-    calls = Call.objects.order_by("-created_at", "-id")[:100]
-    return render(request, "review/call_list.html", {"calls": calls})
+    page = paginate(Call.objects.order_by("-created_at", "-id"), page=request.GET.get("page"))
+    return render(request, "review/call_list.html", {"page": page, "calls": page.items})
 
 
 def _call_context(request: HttpRequest, call: Call) -> dict[str, Any]:
