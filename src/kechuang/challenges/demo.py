@@ -309,7 +309,7 @@ class _Seeder:
                     challenge=challenge,
                     team_name=team,
                     organization=self.lead_org(user),
-                    proposal=f"{team}：针对“{item.title[0]}”的总体方案，含关键技术、风险与对策。",
+                    proposal=f"针对“{item.title[0]}”的总体方案，含关键技术、风险与对策。",  # no name: reviews are blind
                     technical_route="技术路线：仿真建模 → 原理样机 → 工程样机 → 第三方检测。",
                     plan="计划：第6个月原理样机，第12个月工程样机并完成检测。",
                 )
