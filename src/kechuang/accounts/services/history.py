@@ -189,7 +189,9 @@ def set_shareholding(
     )
     # The organisation's row is locked first, so two holders recorded at once cannot pass 100% together.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    others = Shareholding.objects.filter(organization=organization).exclude(pk=getattr(holding, "pk", None))
+    others = Shareholding.objects.filter(organization=organization)
+    if holding is not None:  # a replaced share does not count against itself
+        others = others.exclude(pk=holding.pk)
     held = others.aggregate(total=Sum("share_bp"))["total"] or 0
     if held + share_bp > FULL_SHARE_BP:
         raise _refuse(
