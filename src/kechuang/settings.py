@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kechuang.notifications",
     "kechuang.review",
     "kechuang.challenges",
+    "kechuang.transfer",
     "kechuang.web",
     "django.contrib.admin",
     "django.contrib.auth",
