@@ -7,7 +7,7 @@ import pytest
 from kechuang.accounts.demo import seed_demo_region
 from kechuang.challenges.demo import seed_challenges_demo
 from kechuang.challenges.enums import ChallengeStatus
-from kechuang.challenges.models import Challenge, TrancheRelease
+from kechuang.challenges.models import ApplicationMember, Challenge, TrancheRelease
 
 pytestmark = pytest.mark.django_db
 
@@ -31,4 +31,7 @@ def test_the_demo_has_lists_at_every_stage_and_the_surgical_arm_race() -> None:
     arm = Challenge.objects.get(title_text__icontains="多自由度力控医用机械臂")
     assert (arm.bounty_fen, arm.winners, arm.status, arm.agreements.count()) == (1_000_000_000, 2, "in_progress", 2)
     assert TrancheRelease.objects.filter(challenge=arm).count() == 1
+    # The demo's team members were invited and have accepted, so they show as members.
+    named = ApplicationMember.objects.filter(application__challenge=arm).values_list("user__username", "status")
+    assert sorted(named) == [("lin.xiao", "accepted"), ("zheng.ming", "accepted")]
     assert seed_challenges_demo() == 0

@@ -36,7 +36,10 @@ def test_any_signed_in_user_applies_and_participation_is_counted() -> None:
     challenge = builders.published(people)
     lead, member = UserFactory(), UserFactory()
     org = MembershipFactory(user=lead).organization
-    _apply(challenge, lead, organization=org, members=[member])
+    application = _apply(challenge, lead, organization=org, members=[member])
+    # The member is only invited: a person counts once they accept.
+    assert selectors.participation(challenge) == {"applications": 1, "people": 1, "organizations": 1, "views": 0}
+    services.answer_invitation(actor=member, application=application, accept=True)
     assert selectors.participation(challenge) == {"applications": 1, "people": 2, "organizations": 1, "views": 0}
     services.record_view(challenge)
     assert selectors.participation(challenge)["views"] == 1
@@ -193,7 +196,7 @@ def test_a_stage_gate_merges_one_team_into_another() -> None:
     assert (second.status, second.merged_into_id, second.amount_fen) == (AgreementStatus.MERGED, first.pk, 0)
     assert first.amount_fen == challenge.bounty_fen
     assert first.milestones.count() == 4
-    assert second.application.lead in first.application.members.all()
+    assert second.application.lead in first.application.accepted_members
 
 
 def test_a_merge_must_name_another_working_team() -> None:

@@ -53,12 +53,12 @@ def submit(page: Any, testid: str) -> None:
 
 
 def next_step(page: Any, challenge_id: int, to: str, reason: str = "") -> None:
-    """On the list's "next steps" page, move it to ``to``."""
+    """On the list's "next steps" page, press the button of the step to ``to`` (after its reason, if given)."""
     page.goto(f"/challenges/{challenge_id}/manage/")
-    page.select_option("select[name=t-to]", to)
     if reason:
-        page.fill("textarea[name=t-reason]", reason)
-    submit(page, "transition")
+        form = page.locator("form", has=page.locator(f"[data-testid=step-{to}]"))
+        form.locator("textarea[name=reason]").fill(reason)
+    submit(page, f"step-{to}")
 
 
 def no_sideways_scroll(page: Any) -> None:
@@ -168,7 +168,6 @@ def test_a_list_goes_from_draft_to_a_paid_milestone_with_a_verified_receipt(brow
     next_step(page, challenge_id, "review")
     page.goto(f"/challenges/{challenge_id}/manage/")
     page.click("[data-testid=review-call-link]")
-    call_url = page.url
     for expert in experts:
         page.fill("[data-testid=invite-form] input[name=user]", expert.username)
         with page.expect_navigation():
@@ -178,9 +177,10 @@ def test_a_list_goes_from_draft_to_a_paid_milestone_with_a_verified_receipt(brow
     with page.expect_navigation():
         page.click("[data-testid=run-start]")
     page.wait_for_selector("[data-testid=run-status][data-status=succeeded]")
-    page.goto(call_url)
-    # Three reviews per application; three reviewers, each with both applications.
-    assert [row.inner_text() for row in page.locator("[data-testid=score-row] td:nth-child(2)").all()] == ["3", "3"]
+    # Three reviews per application; three reviewers, each with both applications, named in the table.
+    cells = page.locator("[data-testid=score-row] [data-testid=item-reviewers]").all()
+    assert [cell.locator("li").count() for cell in cells] == [3, 3]
+    assert {name for cell in cells for name in cell.locator("li").all_inner_texts()} == {str(e) for e in experts}
     page.screenshot(path=str(ARTIFACTS / "challenge-review-assigned.png"), full_page=True)
     with page.expect_navigation():
         page.locator("[data-testid=score-row] th a").first.click()
@@ -222,13 +222,28 @@ def test_a_list_goes_from_draft_to_a_paid_milestone_with_a_verified_receipt(brow
     page.goto(f"/challenges/{challenge_id}/manage/")
     first_due = timezone.localdate() + timedelta(days=180)
     second_due = timezone.localdate() + timedelta(days=360)
-    for application in Application.objects.filter(challenge_id=challenge_id).order_by("pk"):
+    plan = [
+        ("原理样机", "250万", first_due, "七自由度，力控精度≤0.5 N（台架测试）"),
+        ("工程样机通过第三方检测", "250万", second_due, "第三方检测报告"),
+    ]
+    applications = list(Application.objects.filter(challenge_id=challenge_id).order_by("pk"))
+    # Two empty rows per team at first: the first team asks for a third row (no script: the form comes back).
+    with page.expect_navigation():
+        page.click(f"[data-testid=add-row][value='{applications[0].pk}']")
+    assert page.locator(f"input[name^=a-m{applications[0].pk}-][name$=-title]").count() == 3
+    for application in applications:
+        for index, (title, tranche, due, criterion) in enumerate(plan):
+            row = f"a-m{application.pk}-{index}"
+            page.fill(f"input[name={row}-title]", title)
+            page.fill(f"input[name={row}-amount]", tranche)
+            page.fill(f"input[name={row}-due_on]", due.isoformat())
+            page.fill(f"textarea[name={row}-criterion]", criterion)
         page.fill(f"input[name=a-amount_{application.pk}]", "500万")
-        page.fill(
-            f"textarea[name=a-milestones_{application.pk}]",
-            f"{first_due.isoformat()} | 250万 | 原理样机\n{second_due.isoformat()} | 250万 | 工程样机通过第三方检测",
-        )
     page.fill("textarea[name=a-reason]", "公示期满，异议已答复。")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    page.screenshot(path=str(ARTIFACTS / "challenge-award-375.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
     submit(page, "award")
     assert page.locator("[data-testid=agreement]").count() == 2
 

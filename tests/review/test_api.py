@@ -80,6 +80,15 @@ def test_an_operator_and_a_reviewer_of_an_open_call_see_the_identity(db: None, c
     assert as_operator["identity"]["organization"] == f"{APPLICANT_ORG}0"
 
 
+def test_an_item_names_its_subject_type_as_app_model_as_the_call_query_takes_it(setup: Setup, client: Client) -> None:
+    item = client.get(f"/api/v1/review/items/{setup.items[0].pk}", **bearer(setup.operator)).json()
+    assert (item["subject_type"], item["subject_id"]) == ("accounts.organization", setup.applicant_orgs[0].pk)
+    # The same spelling finds calls: the subjects here are organisations, the call's subject another one.
+    query = f"subject_type={item['subject_type']}"
+    found = client.get(f"/api/v1/review/calls?{query}", **bearer(setup.operator)).json()
+    assert [c["subject_type"] for c in found["items"]] == ["accounts.organization"]
+
+
 def test_submit_a_review_through_the_api(setup: Setup, client: Client) -> None:
     assignment = assigned(setup)
     response = post(

@@ -39,10 +39,39 @@ def _reviewers(*specs: tuple[str, int]) -> list[Reviewer]:
 
 
 def test_the_optimum_is_found_with_panels_best_first_and_alternates() -> None:
-    problem = Problem([Item("a", 2), Item("b", 2)], _reviewers(("x", 2), ("y", 1), ("z", 1)), SMALL, alternates=2)
+    problem = Problem([Item("a", 2), Item("b", 2)], _reviewers(("x", 2), ("y", 2), ("z", 1)), SMALL, alternates=2)
     solution = solve(problem)
-    assert (solution.assignment, solution.alternates) == ({"a": ["x", "y"], "b": ["x", "z"]}, {"a": ["z"], "b": ["y"]})
+    # z's one review went to b, so z cannot stand by for a; y has one review left and can for b.
+    assert (solution.assignment, solution.alternates) == ({"a": ["x", "y"], "b": ["x", "z"]}, {"a": [], "b": ["y"]})
     assert (round(solution.total, 9), solution.method) == (2.6, "flow")
+
+
+def test_alternates_are_unconflicted_have_load_left_and_keep_the_organisation_rule() -> None:
+    reviewers = [
+        Reviewer("x", 1, organization="uni"),
+        Reviewer("y", 1, organization="uni"),
+        Reviewer("z", 1),
+        Reviewer("v", 1, organization="co"),
+        Reviewer("w", 2),
+        Reviewer("u", 1),
+    ]
+    scores = {("a", "x"): 1.0, ("a", "y"): 0.9, ("a", "z"): 0.8, ("a", "v"): 0.7, ("a", "w"): 0.95, ("a", "u"): 0.6}
+    scores[("b", "u")] = 0.1
+    problem = Problem([Item("a", 2), Item("b", 1)], reviewers, scores, conflicts=frozenset({("a", "w")}), alternates=3)
+    # u's one review goes to b (its only candidate); w is conflicted with a.
+    assert solve(problem).alternates == {"a": ["z", "v"], "b": []}
+    problem.distinct_organizations = True
+    solution = solve(problem)
+    # x sits for uni, so y may not stand by; the rest rank by score.
+    assert (solution.assignment, solution.alternates) == ({"a": ["x", "z"], "b": ["u"]}, {"a": ["v"], "b": []})
+
+
+def test_a_forced_reviewer_is_no_alternate_of_her_own_item() -> None:
+    scores = {("a", "x"): 1.0, ("a", "y"): 0.5, ("a", "z"): 0.2}
+    problem = Problem([Item("a", 1)], _reviewers(("x", 2), ("y", 2), ("z", 2)), scores, forced={("a", "y")})
+    assert (solve(problem).assignment, solve(problem).alternates) == ({"a": ["y"]}, {"a": []})
+    problem.alternates = 5
+    assert solve(problem).alternates == {"a": ["x", "z"]}
 
 
 def test_the_optimum_is_not_the_greedy_choice() -> None:
@@ -308,15 +337,41 @@ def _violations(problem: Problem, solution: Solution) -> Iterator[str]:
             yield f"{item.key} repeats an organisation"
         if problem.require_industry and item.demand and not any(by_key[r].industry for r in panel):
             yield f"{item.key} has no industry reviewer"
-        for r in solution.alternates[item.key]:
-            if r in panel or (item.key, r) in problem.conflicts:
-                yield f"alternate {r} of {item.key}"
+    for item in problem.items:
+        yield from _alternate_violations(problem, solution, item.key, loads)
     for i, r in problem.forced:
         if r not in solution.assignment[i]:
             yield f"forced {i}/{r} missing"
     for r, load in loads.items():
         if not by_key[r].min_load <= load <= by_key[r].max_load:
             yield f"{r} has load {load}"
+
+
+def _alternate_violations(problem: Problem, solution: Solution, item: str, loads: dict[str, int]) -> Iterator[str]:
+    """Alternates are eligible (scored, unconflicted, not on the panel, load left, no organisation already
+    on the panel under the rule), best score first, and no better eligible reviewer is left out."""
+    by_key = {r.key: r for r in problem.reviewers}
+    panel = solution.assignment[item]
+    seated = {by_key[r].organization for r in panel} - {None}
+
+    def eligible(r: Reviewer) -> bool:
+        return (
+            (item, r.key) in problem.scores
+            and (item, r.key) not in problem.conflicts
+            and r.key not in panel
+            and loads[r.key] < r.max_load
+            and not (problem.distinct_organizations and r.organization in seated)
+        )
+
+    listed = solution.alternates[item]
+    scores = [problem.scores[(item, r)] for r in listed]
+    if len(listed) > problem.alternates or not all(eligible(by_key[r]) for r in listed):
+        yield f"alternates {listed} of {item}"
+    if scores != sorted(scores, reverse=True):
+        yield f"alternates {listed} of {item} are not best first"
+    left_out = [problem.scores[(item, r.key)] for r in problem.reviewers if eligible(r) and r.key not in listed]
+    if left_out and (len(listed) < problem.alternates or (listed and max(left_out) > min(scores))):
+        yield f"a better alternate of {item} is left out of {listed}"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

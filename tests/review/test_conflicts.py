@@ -277,6 +277,64 @@ def test_shareholders_of_the_issuer_and_of_an_applicant(robot_co: Organization, 
     }
 
 
+def test_an_employer_holding_shares_in_the_issuer_or_an_applicant(robot_co: Organization) -> None:
+    applicant_co = org("青云精密", "Qingyun Precision")
+    fund = org("京创投资", "Jingchuang Capital")
+    reviewer = expert("李审", "Li Shen", affiliation=fund)
+    in_issuer = ShareholdingFactory(organization=robot_co, holder_user=None, holder_organization=fund, share_bp=1_200)
+    ShareholdingFactory(
+        organization=applicant_co, holder_user=None, holder_organization=fund, share_bp=3_000, as_of=date(2025, 3, 1)
+    )
+    conflicts = run(reviewer.user, Parties(organizations=frozenset({applicant_co.pk}), issuer=robot_co.pk))
+    assert [(c.kind, c.explanation) for c in conflicts] == [
+        (
+            ConflictKind.SHAREHOLDER,
+            "Works at Jingchuang Capital, which holds 12.00% of the issuer Ruigu Robotics (as of 2024-12-31).",
+        ),
+        (
+            ConflictKind.SHAREHOLDER,
+            "Works at Jingchuang Capital, which holds 30.00% of the applying organization Qingyun Precision "
+            "(as of 2025-03-01).",
+        ),
+    ]
+    assert conflicts[0].evidence == {
+        "organization": robot_co.pk,
+        "holder": fund.pk,
+        "until": None,
+        "share_bp": 1_200,
+        "as_of": "2024-12-31",
+        "shareholding": in_issuer.pk,
+    }
+
+
+@pytest.mark.parametrize(("left", "sentences"), [(2020, 1), (2019, 0)])
+def test_a_former_employer_counts_within_the_window(
+    robot_co: Organization, reviewer: ExpertProfile, left: int, sentences: int
+) -> None:
+    fund = org("京创投资", "Jingchuang Capital")
+    AffiliationFactory(profile=reviewer, organization=fund, start_year=2012, end_year=left)
+    ShareholdingFactory(organization=robot_co, holder_user=None, holder_organization=fund, share_bp=50)
+    expected = [
+        "Worked at Jingchuang Capital until 2020; it holds 0.50% of the applying organization Ruigu Robotics "
+        "(as of 2024-12-31)."
+    ]
+    found = run(reviewer.user, Parties(organizations=frozenset({robot_co.pk})))
+    assert [c.explanation for c in found] == expected[:sentences]
+
+
+def test_shares_held_by_another_organisation_or_in_a_non_party_are_no_conflict(
+    robot_co: Organization, reviewer: ExpertProfile
+) -> None:
+    fund, elsewhere = org("京创投资", "Jingchuang Capital"), org("别处", "Elsewhere")
+    applicant_co = org("青云精密", "Qingyun Precision")
+    MembershipFactory(user=reviewer.user, organization=fund, role=Role.REVIEWER)  # a panel role, not employment
+    ShareholdingFactory(organization=applicant_co, holder_user=None, holder_organization=fund)
+    AffiliationFactory(profile=reviewer, organization=elsewhere, start_year=2020)
+    ShareholdingFactory(organization=robot_co, holder_user=None, holder_organization=elsewhere)  # robot_co applies not
+    ShareholdingFactory(organization=elsewhere, holder_user=None, holder_organization=applicant_co)  # the other way
+    assert run(reviewer.user, Parties(organizations=frozenset({applicant_co.pk}))) == []
+
+
 # ---------------------------------------------------------------- the window
 
 
@@ -351,10 +409,16 @@ def test_many_pairs_take_a_fixed_number_of_queries(robot_co: Organization) -> No
     def population(size: int) -> tuple[list[int], dict[str, Parties]]:
         reviewers = [expert(f"审{n}", f"R{n}", affiliation=robot_co).user_id for n in range(size)]
         applicants = [expert(f"申{n}", f"A{n}") for n in range(size)]
+        items = {}
         for n, person in enumerate(applicants):
             AffiliationFactory(profile=person, organization=robot_co, start_year=2010, end_year=2021)
             WorkFactory(profile=person, identifier=f"10.1/{n}")
-        items = {f"i{n}": Parties(people=frozenset({p.user_id}), issuer=robot_co.pk) for n, p in enumerate(applicants)}
+            applicant_co = OrganizationFactory()
+            ShareholdingFactory(organization=applicant_co, holder_user=None, holder_organization=robot_co)
+            ShareholdingFactory(organization=applicant_co, holder_user_id=reviewers[n])
+            items[f"i{n}"] = Parties(
+                people=frozenset({person.user_id}), organizations=frozenset({applicant_co.pk}), issuer=robot_co.pk
+            )
         return reviewers, items
 
     small = population(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -150,3 +151,62 @@ def test_the_call_list_pages_and_reads_a_fixed_number_of_queries(setup: Setup, c
         True,
         20,
     )
+
+
+def reviewers_by_item(html: str) -> dict[int, list[str]]:
+    """Per item row of a call page's table: the reviewers' names, as listed (without their status badges)."""
+    rows = re.findall(
+        r'<th scope="row"><a href="/review/items/(\d+)/">.*?<td data-testid="item-reviewers">(.*?)</td>', html, re.S
+    )
+    return {int(item): re.findall(r"<li>(.*?)(?: <span[^>]*>.*?</span>)?</li>", cell) for item, cell in rows}
+
+
+def assigned_names(item: Any) -> list[str]:
+    chosen = Assignment.objects.filter(item=item, status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.SUBMITTED])
+    return [str(a.reviewer) for a in chosen.select_related("reviewer").order_by("-affinity", "id")]
+
+
+def test_the_call_page_names_each_item_s_reviewers(setup: Setup, client: Client) -> None:
+    services.assign(actor=setup.operator, item=setup.items[0], reviewer=setup.reviewers[0], reason="专业对口")
+    services.assign(actor=setup.operator, item=setup.items[0], reviewer=setup.reviewers[2], reason="专业对口")
+    signed_in(client, setup.operator)
+    html = client.get(f"/review/calls/{setup.call.pk}/").content.decode()
+    first, second = setup.items
+    assert reviewers_by_item(html) == {first.pk: assigned_names(first), second.pk: []}
+    assert sorted(assigned_names(first)) == sorted([str(setup.reviewers[0]), str(setup.reviewers[2])])
+
+
+def test_a_finished_run_s_poll_stops_and_brings_the_assignments_without_a_reload(
+    setup: Setup, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    signed_in(client, setup.operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/review/calls/{setup.call.pk}/runs/")
+    run = AssignmentRun.objects.get()
+    panel = client.get(f"/review/runs/{run.pk}/", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ("hx-trigger" in panel, "Reload" in panel, 'data-testid="run-start"' in panel) == (False, False, True)
+    assert '<section class="section" id="items-section" aria-labelledby="items-heading" hx-swap-oob="true">' in panel
+    first, second = setup.items
+    expected = {first.pk: assigned_names(first), second.pk: assigned_names(second)}
+    assert (reviewers_by_item(panel), [len(names) for names in expected.values()]) == (expected, [2, 2])
+    # Outside a poll (and on the call page) the panel comes alone.
+    assert "hx-swap-oob" not in client.get(f"/review/runs/{run.pk}/").content.decode()
+    assert "hx-swap-oob" not in client.get(f"/review/calls/{setup.call.pk}/").content.decode()
+
+
+def test_a_running_run_s_panel_polls_without_the_start_button_or_the_table(setup: Setup, client: Client) -> None:
+    run = services.start_assignment(actor=setup.operator, call=setup.call)  # queued, not executed
+    signed_in(client, setup.operator)
+    panel = client.get(f"/review/runs/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        f'hx-get="/review/runs/{run.pk}/"' in panel,
+        'data-testid="run-start"' in panel,
+        "items-section" in panel,
+    ) == (True, False, False)
+
+
+def test_the_review_form_names_each_criterion_once(setup: Setup, client: Client) -> None:
+    assignment = assign(setup)
+    signed_in(client, setup.reviewers[0])
+    html = client.get(f"/review/assignments/{assignment.pk}/").content.decode()
+    assert (html.count("技术可行性"), html.count("团队能力"), html.count('data-testid="criterion"')) == (1, 1, 2)

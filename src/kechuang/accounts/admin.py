@@ -1,8 +1,10 @@
-"""Admin for operators: organisations, memberships, users, expert profiles and access tokens.
+"""Admin for operators: organisations, memberships, users, expert profiles, the records conflicts of
+interest are computed from (employment history, declared relations, shareholdings) and access tokens.
 
 Every write goes through :mod:`kechuang.accounts.services`: organisations are added and edited
 through ``create_organization`` / ``update_organization`` and approved by an action; memberships
-and tokens change only through actions; users and profiles are shown, never edited, here.
+and tokens change only through actions; users, profiles, history, relations and shareholdings are
+shown, never edited, here (their owners keep them on their own pages).
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kechuang.accounts import services
-from kechuang.accounts.models import AccessToken, ExpertProfile, Membership, Organization, User, Work
+from kechuang.accounts.models import (
+    AccessToken,
+    Affiliation,
+    ExpertProfile,
+    Membership,
+    Organization,
+    Relation,
+    Shareholding,
+    User,
+    Work,
+)
 from kechuang.core.admin import OperatorAdmin, ReadOnlyInline, is_operator_request
 from kechuang.core.errors import DomainError
 from kechuang.core.i18n import localized
@@ -279,3 +291,41 @@ class AccessTokenAdmin(OperatorAdmin):
             lambda token: services.revoke_access_token(actor=_actor(request), token=token),
             lambda n: ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", n) % {"count": n},
         )
+
+
+# ---------------------------------------------------------------- conflict-of-interest records
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(OperatorAdmin):
+    list_display = ("profile", "organization", "position", "start_year", "end_year", "created_at")
+    search_fields = ("profile__sort_name", "profile__user__username", "organization__sort_name", "position")
+    list_select_related = ("profile", "organization")
+    raw_id_fields = ("profile", "organization")
+
+
+@admin.register(Relation)
+class RelationAdmin(OperatorAdmin):
+    """Declared relations are never public; operators see them to judge conflicts of interest."""
+
+    list_display = ("from_profile", "kind", "to_profile", "start_year", "end_year", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("from_profile__sort_name", "to_profile__sort_name", "from_profile__user__username")
+    list_select_related = ("from_profile", "to_profile")
+    raw_id_fields = ("from_profile", "to_profile")
+
+
+@admin.register(Shareholding)
+class ShareholdingAdmin(OperatorAdmin):
+    list_display = ("organization", "holder", "share_percent", "as_of")
+    search_fields = ("organization__sort_name", "holder_user__username", "holder_organization__sort_name")
+    list_select_related = ("organization", "holder_user", "holder_organization")
+    raw_id_fields = ("organization", "holder_user", "holder_organization")
+
+    @admin.display(description=_("holder"))
+    def holder(self, holding: Shareholding) -> str:
+        return str(holding.holder_user or holding.holder_organization)
+
+    @admin.display(description=_("share"), ordering="share_bp")
+    def share_percent(self, holding: Shareholding) -> str:
+        return holding.share_percent

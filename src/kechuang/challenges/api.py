@@ -1,12 +1,13 @@
 """JSON API of the challenges app, mounted at ``/api/v1``: every role's actions on lists (榜单).
 
-Money moves only through POSTs that accept an ``Idempotency-Key`` (escrow, transitions, releases).
+Money moves only through POSTs that accept an ``Idempotency-Key`` (escrow, transitions, milestone
+decisions, releases, stage-gate decisions): a retried request is answered from the first one's record.
 Refusals are problem+json with a stable ``code`` (``invalid_state`` for a step out of order).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,15 @@ from ninja.decorators import decorate_view
 from kechuang.accounts.api import PUBLIC, PUBLIC_OPENAPI, actor
 from kechuang.accounts.models import Organization, User
 from kechuang.challenges import selectors, services
-from kechuang.challenges.models import Agreement, Application, Challenge, Milestone, Objection, StageGate
+from kechuang.challenges.models import (
+    Agreement,
+    Application,
+    ApplicationMember,
+    Challenge,
+    Milestone,
+    Objection,
+    StageGate,
+)
 from kechuang.challenges.schemas import (
     AnswerIn,
     ApplicationDetailOut,
@@ -40,6 +49,7 @@ from kechuang.challenges.schemas import (
     ReleaseIn,
     ReleaseOut,
     ReviewRowOut,
+    TeamMemberOut,
     TransitionIn,
 )
 from kechuang.challenges.services import reviewing
@@ -92,6 +102,7 @@ def milestone_out(milestone: Milestone) -> dict[str, Any]:
     return {
         "id": milestone.pk,
         "deliverable": milestone.deliverable,
+        "criterion": milestone.criterion,
         "due_on": milestone.due_on,
         "amount_fen": milestone.amount_fen,
         "status": milestone.status,
@@ -173,7 +184,7 @@ def application_out(application: Application) -> dict[str, Any]:
         "challenge": application.challenge_id,
         "team_name": application.team_name,
         "lead": application.lead.username,
-        "members": [m.username for m in application.members.all()],
+        "members": [m.username for m in application.accepted_members],
         "organization": application.organization_id,
         "proposal": application.proposal,
         "technical_route": application.technical_route,
@@ -183,6 +194,16 @@ def application_out(application: Application) -> dict[str, Any]:
         "decision_reason": application.decision_reason,
         "submitted_at": application.submitted_at,
         "agreement": agreement.pk if agreement is not None else None,
+    }
+
+
+def team_member_out(row: ApplicationMember) -> dict[str, Any]:
+    return {
+        "application": row.application_id,
+        "username": row.user.username,
+        "status": row.status,
+        "invited_at": row.invited_at,
+        "decided_at": row.decided_at,
     }
 
 
@@ -262,7 +283,8 @@ def create_challenge(request: HttpRequest, payload: ChallengeIn) -> Status[dict[
 
 @router.get("/challenges/mine", response=list[ApplicationOut], summary="Applications you lead or belong to")
 def my_applications(request: HttpRequest) -> list[dict[str, Any]]:
-    return [application_out(a) for a in selectors.my_applications(actor(request)).prefetch_related("members")[:200]]
+    found = selectors.my_applications(actor(request)).prefetch_related(selectors.team_prefetch())[:200]
+    return [application_out(a) for a in found]
 
 
 @router.get("/challenges/{challenge_id}", response=ChallengeOut, auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI)
@@ -334,7 +356,9 @@ def transition(request: HttpRequest, challenge_id: int, payload: TransitionIn) -
                 amount=Money(a.amount_fen),
                 terms=a.terms,
                 milestones=[
-                    services.MilestoneSpec(deliverable=m.deliverable, due_on=m.due_on, amount=Money(m.amount_fen))
+                    services.MilestoneSpec(
+                        deliverable=m.deliverable, criterion=m.criterion, due_on=m.due_on, amount=Money(m.amount_fen)
+                    )
                     for m in a.milestones
                 ],
             )
@@ -408,13 +432,40 @@ def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]
         {"name": f.name, "weight": f.weight, "mean": f.mean, "scores": list(f.scores), "comments": list(f.comments)}
         for f in reviewing.feedback_for(application)
     ]
-    return {**application_out(application), "feedback": feedback}
+    viewer = request.user.pk
+    team = [team_member_out(row) for row in application.member_rows() if viewer in (application.lead_id, row.user_id)]
+    return {**application_out(application), "feedback": feedback, "team": team}
 
 
 @router.post("/challenges/applications/{application_id}/withdraw", response=ApplicationOut)
 def withdraw(request: HttpRequest, application_id: int) -> dict[str, Any]:
     application = selectors.get_application_for(request.user, application_id)
     return application_out(services.withdraw_application(actor=actor(request), application=application))
+
+
+@router.post(
+    "/challenges/applications/{application_id}/membership/{answer}",
+    response=TeamMemberOut,
+    summary="Accept or decline an invitation onto a team",
+)
+def answer_invitation(
+    request: HttpRequest, application_id: int, answer: Literal["accept", "decline"]
+) -> dict[str, Any]:
+    """Only the person invited may answer, once; the team lead is told."""
+    application = selectors.get_application_for(request.user, application_id)
+    row = services.answer_invitation(actor=actor(request), application=application, accept=answer == "accept")
+    return team_member_out(row)
+
+
+@router.post(
+    "/challenges/applications/{application_id}/invitations/{username}/withdraw",
+    response=TeamMemberOut,
+    summary="Take back a pending invitation onto your team",
+)
+def withdraw_invitation(request: HttpRequest, application_id: int, username: str) -> dict[str, Any]:
+    application = selectors.get_application_for(request.user, application_id)
+    (user,) = _users([username])
+    return team_member_out(services.withdraw_invitation(actor=actor(request), application=application, user=user))
 
 
 # ---------------------------------------------------------------- 公示
@@ -448,6 +499,7 @@ def submit_evidence(request: HttpRequest, milestone_id: int, payload: EvidenceIn
 
 
 @router.post("/challenges/milestones/{milestone_id}/decision", response=MilestoneOut)
+@decorate_view(idempotent)
 def decide_milestone(request: HttpRequest, milestone_id: int, payload: MilestoneDecisionIn) -> dict[str, Any]:
     milestone = selectors.get_milestone_for(request.user, milestone_id)
     done = services.decide_milestone(
@@ -465,6 +517,7 @@ def release(request: HttpRequest, milestone_id: int, payload: ReleaseIn) -> Stat
 
 
 @router.post("/challenges/{challenge_id}/stage-gates/{gate_id}/decisions", response={201: GateDecisionOut})
+@decorate_view(idempotent)
 def decide_gate(
     request: HttpRequest, challenge_id: int, gate_id: int, payload: GateDecisionIn
 ) -> Status[dict[str, Any]]:

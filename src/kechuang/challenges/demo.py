@@ -57,6 +57,7 @@ class DemoList:
     stage: str
     winners: int = 1
     teams: list[tuple[str, str]] = field(default_factory=list)  # (lead username, team name)
+    members: dict[str, list[str]] = field(default_factory=dict)  # lead username → members, who all accept
     gates: list[tuple[int, str]] = field(default_factory=list)  # (days from now, name)
     ending: str = ""  # "completed" | "terminated" after in progress
 
@@ -88,6 +89,7 @@ LISTS = [
             ("zhao.guodong", "柔顺驱动青年团队"),
             ("ma.chao", "海河精密传动团队"),
         ],
+        members={"researcher": ["lin.xiao"], "zhao.guodong": ["zheng.ming"]},
         gates=[(150, "原理样机阶段评审"), (330, "工程样机阶段评审")],
     ),
     DemoList(
@@ -225,6 +227,7 @@ class _Seeder:
         for item in LISTS:
             names.add(item.admin)
             names.update(lead for lead, _team in item.teams)
+            names.update(member for members in item.members.values() for member in members)
         return names
 
     def organization(self, name: str) -> Organization | None:
@@ -241,7 +244,8 @@ class _Seeder:
 
     def run(self, item: DemoList) -> Challenge | None:
         organization = self.organization(item.issuer)
-        if organization is None or not all(lead in self.users for lead, _team in item.teams):
+        named = [lead for lead, _team in item.teams] + [m for members in item.members.values() for m in members]
+        if organization is None or not all(username in self.users for username in named):
             return None
         admin = self.admin_of(item, organization)
         subsidy = Money(item.subsidy_wan * WAN)
@@ -301,18 +305,7 @@ class _Seeder:
                 )
             services.transition(actor=op, challenge=challenge, to=stage)
             challenge.refresh_from_db()
-            for lead, team in item.teams:
-                user = self.users[lead]
-                services.accept_nda(actor=user, challenge=challenge)
-                services.apply(
-                    actor=user,
-                    challenge=challenge,
-                    team_name=team,
-                    organization=self.lead_org(user),
-                    proposal=f"针对“{item.title[0]}”的总体方案，含关键技术、风险与对策。",  # no name: reviews are blind
-                    technical_route="技术路线：仿真建模 → 原理样机 → 工程样机 → 第三方检测。",
-                    plan="计划：第6个月原理样机，第12个月工程样机并完成检测。",
-                )
+            self.apply_teams(item, challenge)
         elif stage == S.APPLICATIONS_CLOSED:
             services.transition(actor=op, challenge=challenge, to=stage, reason="演示：提前截止以进入评审")
         elif stage == S.REVIEW:
@@ -366,6 +359,25 @@ class _Seeder:
             services.transition(actor=admin, challenge=challenge, to=stage)
             challenge.refresh_from_db()
             self.first_milestones(challenge, admin)
+
+    def apply_teams(self, item: DemoList, challenge: Challenge) -> None:
+        for lead, team in item.teams:
+            user = self.users[lead]
+            members = [self.users[name] for name in item.members.get(lead, [])]
+            services.accept_nda(actor=user, challenge=challenge)
+            application = services.apply(
+                actor=user,
+                challenge=challenge,
+                team_name=team,
+                organization=self.lead_org(user),
+                proposal=f"针对“{item.title[0]}”的总体方案，含关键技术、风险与对策。",  # no name: reviews are blind
+                technical_route="技术路线：仿真建模 → 原理样机 → 工程样机 → 第三方检测。",
+                plan="计划：第6个月原理样机，第12个月工程样机并完成检测。",
+                members=members,
+            )
+            # The people a lead names are only invited; in the demo each of them has said yes.
+            for member in members:
+                services.answer_invitation(actor=member, application=application, accept=True)
 
     def first_milestones(self, challenge: Challenge, admin: User) -> None:
         agreements = list(challenge.agreements.order_by("id"))

@@ -60,6 +60,15 @@ class ApplicationStatus(models.TextChoices):
     NOT_AWARDED = "not_awarded", _("Not awarded")
 
 
+class MemberStatus(models.TextChoices):
+    """A person named on a team: asked by the lead, then their own answer (or the lead takes the ask back)."""
+
+    INVITED = "invited", pgettext_lazy("team invitation status", "Invited")
+    ACCEPTED = "accepted", pgettext_lazy("team invitation status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("team invitation status", "Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 LIVE_APPLICATION_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.SHORTLISTED,

@@ -1,17 +1,20 @@
 """Forms of the challenges pages. They read and check input; the services decide and write.
 
-Multi-row parts of a list (indicators, stage gates, milestone plans) are typed one row per line
-with ``|`` between the parts, which works on a phone without any script.
+A list's indicators and stage gates are typed one row per line with ``|`` between the parts; an
+award's milestones are rows of fields (a formset with spare empty rows and an "add a row" button),
+which work on a phone without any script. Forms that move money carry a one-time token
+(:func:`kechuang.core.idempotency.new_form_token`) that the view claims, so a double submit writes once.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.models import Organization, User
@@ -19,6 +22,7 @@ from kechuang.challenges import services
 from kechuang.challenges.enums import ChallengeStatus, FundingSource, GateDecision, IpTerms
 from kechuang.challenges.models import Agreement, Application, Challenge, StageGate
 from kechuang.core.i18n import bilingual, localized
+from kechuang.core.idempotency import new_form_token
 from kechuang.core.money import Money
 from kechuang.core.regions import region_choices
 from kechuang.core.sectors import sector_choices
@@ -194,7 +198,9 @@ class ApplicationForm(forms.Form):
         help_text=_("Optional: a team may apply without an organization."),
     )
     members = forms.CharField(
-        label=_("Other team members"), required=False, help_text=_("Their user names, separated by commas.")
+        label=_("Other team members"),
+        required=False,
+        help_text=_("Their user names, separated by commas. Each is invited and joins the team by accepting."),
     )
     proposal = forms.CharField(label=_("Proposal"), widget=TEXTAREA, max_length=20000)
     technical_route = forms.CharField(label=_("Technical route"), widget=TEXTAREA, max_length=20000)
@@ -227,13 +233,38 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=SHORT_TEXTAREA, max_length=5000)
 
 
-class EscrowForm(forms.Form):
+class OnceForm(forms.Form):
+    """A form with a hidden one-time token: a fresh one when shown, the sent one when bound.
+
+    The view claims ``once`` (:func:`kechuang.core.idempotency.claim_form_token`) in the transaction
+    of the write, so the same form sent twice writes once.
+    """
+
+    once = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["once"] = new_form_token()
+
+
+class EscrowForm(OnceForm):
     source = forms.ChoiceField(label=_("Source"), choices=FundingSource.choices)
     amount = MoneyField(label=_("Amount"))
     reference = forms.CharField(label=_("Bank or budget reference"), max_length=200)
 
 
+# What the reason box of a step asks for, where the step's guard reads it.
+REASON_LABELS = {
+    ChallengeStatus.DRAFT: _("What the issuer should change"),
+    ChallengeStatus.APPLICATIONS_CLOSED: _("Reason for closing early (needed only before the deadline)"),
+    ChallengeStatus.COMPLETED: _("Acceptance report"),
+}
+
+
 class TransitionForm(forms.Form):
+    """One step of the lifecycle: ``to`` comes from the step's button, ``reason`` from its text box, if any."""
+
     to = forms.ChoiceField(label=_("Next stage"))
     reason = forms.CharField(label=_("Reason or report"), widget=SHORT_TEXTAREA, required=False, max_length=5000)
 
@@ -241,6 +272,9 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [(t, ChallengeStatus(t).label) for t in targets]
         self.fields["to"].choices = choices  # type: ignore[attr-defined]
+        step = self.data.get("to") if self.is_bound else (targets[0] if len(targets) == 1 else None)
+        if step in REASON_LABELS:
+            self.fields["reason"].label = REASON_LABELS[ChallengeStatus(step)]
 
 
 class ShortlistForm(forms.Form):
@@ -256,43 +290,143 @@ class ShortlistForm(forms.Form):
         field.queryset = challenge.applications.filter(status="submitted").order_by("submitted_at", "id")
 
 
+class MilestoneRowForm(forms.Form):
+    """One milestone of an award: what is delivered, its tranche in yuan, when, and how it is accepted."""
+
+    title = forms.CharField(label=_("Deliverable"), max_length=300)
+    amount = MoneyField(label=_("Tranche (yuan)"), help_text=_("In yuan, e.g. 250万."))
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    criterion = forms.CharField(
+        label=_("Acceptance criterion"),
+        max_length=1500,
+        widget=SHORT_TEXTAREA,
+        help_text=_("How the issuer will judge it delivered, e.g. a test and its threshold."),
+    )
+
+    def spec(self) -> services.MilestoneSpec:
+        """The milestone as the award takes it."""
+        data = self.cleaned_data
+        return services.MilestoneSpec(
+            deliverable=data["title"].strip(),
+            criterion=data["criterion"].strip(),
+            due_on=data["due_on"],
+            amount=data["amount"],
+        )
+
+
+class OptionalRows(forms.BaseFormSet[MilestoneRowForm]):
+    """Rows of which any may be left empty (an empty row is ignored), however many were shown."""
+
+    def initial_form_count(self) -> int:
+        return 0
+
+
+MILESTONE_ROWS = 2  # shown for each team at first; "add a row" gives one more
+MAX_MILESTONE_ROWS = 20
+ROW_FIELDS = ("title", "amount", "due_on", "criterion")
+
+
+def milestone_rows(rows: int, **kwargs: Any) -> OptionalRows:
+    """A team's milestone rows: ``rows`` empty (or ``initial``) rows when shown, as many as were sent when bound."""
+    formset = forms.formset_factory(
+        MilestoneRowForm,
+        formset=OptionalRows,
+        extra=min(rows, MAX_MILESTONE_ROWS),
+        max_num=MAX_MILESTONE_ROWS,
+        absolute_max=MAX_MILESTONE_ROWS,
+        validate_max=True,
+    )
+    return cast(OptionalRows, formset(**kwargs))
+
+
 class AwardForm(forms.Form):
-    """One amount and milestone plan per shortlisted team; a team left without an amount is not awarded."""
+    """Per shortlisted team: the award and its milestone rows; a team left without either is not awarded.
+
+    A team's award may be left empty: it is then the sum of its tranches; when given, the tranches
+    must add up to it. All awards together may not exceed the bounty. Sending the form with its
+    ``add_row`` button (value: the application's id) adds an empty row to that team and saves nothing.
+    """
 
     reason = forms.CharField(label=_("Reasons"), widget=SHORT_TEXTAREA, required=False, max_length=5000)
 
-    def __init__(self, *args: Any, challenge: Challenge, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: QueryDict | None = None, *, challenge: Challenge, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.challenge = challenge
         self.shortlisted = list(challenge.applications.filter(status="shortlisted").order_by("shortlist_rank", "id"))
+        self.adding = data is not None and self.add_prefix("add_row") in data
+        self.rows: dict[int, OptionalRows] = {}
         for application in self.shortlisted:
             self.fields[f"amount_{application.pk}"] = MoneyField(
-                label=_("Amount for %(team)s") % {"team": application.team_name}, required=False
-            )
-            self.fields[f"milestones_{application.pk}"] = forms.CharField(
-                label=_("Milestones of %(team)s") % {"team": application.team_name},
-                widget=SHORT_TEXTAREA,
+                label=_("Award to %(team)s (yuan)") % {"team": application.team_name},
                 required=False,
-                help_text=_("One per line: YYYY-MM-DD | tranche in yuan | deliverable."),
+                help_text=_("Leave empty to award the sum of the tranches."),
             )
+            self.rows[application.pk] = self._rows(application, data)
+        self._plans: list[services.AwardPlan] = []
+
+    def _rows(self, application: Application, data: QueryDict | None) -> OptionalRows:
+        prefix = self.add_prefix(f"m{application.pk}")
+        if data is None:
+            return milestone_rows(MILESTONE_ROWS, prefix=prefix)
+        if not self.adding:
+            return milestone_rows(0, data=data, prefix=prefix)
+        # Adding a row: show what was typed (filled rows first) as a fresh form, plus the new empty row.
+        try:
+            shown = min(int(data.get(f"{prefix}-TOTAL_FORMS", "0")), MAX_MILESTONE_ROWS)
+        except ValueError:
+            shown = 0
+        typed = []
+        for index in range(shown):
+            row = {name: data.get(f"{prefix}-{index}-{name}", "").strip() for name in ROW_FIELDS}
+            if any(row.values()):
+                typed.append(row)
+        wanted = data.get(self.add_prefix("add_row")) == str(application.pk)
+        return milestone_rows(max(shown, len(typed)) + int(wanted), initial=typed, prefix=prefix)
+
+    def teams(self) -> list[tuple[Application, forms.BoundField, OptionalRows]]:
+        """Per shortlisted team: the application, its award field and its milestone rows."""
+        return [(a, self[f"amount_{a.pk}"], self.rows[a.pk]) for a in self.shortlisted]
+
+    def is_valid(self) -> bool:
+        """Valid when the form, every team's rows and the sums hold; never while a row is being added."""
+        rows_valid = all(rows.is_valid() for rows in self.rows.values()) if not self.adding else False
+        return super().is_valid() and rows_valid
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self._plans: list[services.AwardPlan] = []
+        self._plans = []
+        if self.adding:
+            return data
+        total = Money(0)
         for application in self.shortlisted:
-            amount = data.get(f"amount_{application.pk}")
-            if not amount:
+            rows = self.rows[application.pk]
+            if not rows.is_valid():
+                continue  # the rows show their own errors
+            field = f"amount_{application.pk}"
+            milestones = [row.spec() for row in rows.forms if row.has_changed() and row.cleaned_data]
+            amount: Money | None = data.get(field)
+            if not milestones:
+                if amount:
+                    self.add_error(field, _("Add at least one milestone for this team."))
                 continue
-            field = f"milestones_{application.pk}"
-            try:
-                rows = _lines(data.get(field) or "", 3, "milestones")
-                milestones = [
-                    services.MilestoneSpec(deliverable=what, due_on=_date(day, number), amount=Money.parse(money))
-                    for number, (day, money, what) in enumerate(rows, start=1)
-                ]
-            except ValidationError as exc:
-                self.add_error(field, exc)
+            tranches = sum((m.amount for m in milestones), Money(0))
+            if amount is None:
+                amount = tranches
+            elif tranches != amount:
+                self.add_error(
+                    field,
+                    _("The tranches add up to %(tranches)s, not the %(amount)s awarded.")
+                    % {"tranches": tranches.format(), "amount": amount.format()},
+                )
                 continue
+            total += amount
             self._plans.append(services.AwardPlan(application_id=application.pk, amount=amount, milestones=milestones))
+        if total > self.challenge.bounty:
+            raise ValidationError(
+                _("The awards add up to %(total)s, more than the bounty of %(bounty)s.")
+                % {"total": total.format(), "bounty": self.challenge.bounty.format()},
+                code="over_bounty",
+            )
         return data
 
     def plans(self) -> list[services.AwardPlan]:
@@ -383,7 +517,7 @@ class MilestoneDecisionForm(forms.Form):
     reasons = forms.CharField(label=_("Reasons"), widget=SHORT_TEXTAREA, required=False, max_length=5000)
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(OnceForm):
     amount = MoneyField(label=_("Amount"), required=False, help_text=_("Leave empty to release the whole tranche."))
 
 

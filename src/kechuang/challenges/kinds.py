@@ -12,7 +12,7 @@ from kechuang.ledger.kinds import Kind, register
 
 ESCROW = register(Kind(name="challenge.escrow", version=1, label=_("Challenge bounty escrowed"), public=True))
 AWARD = register(Kind(name="challenge.award", version=1, label=_("Challenge awarded"), public=True))
-AGREEMENT = register(Kind(name="challenge.agreement", version=1, label=_("Challenge agreement"), public=True))
+AGREEMENT = register(Kind(name="challenge.agreement", version=2, label=_("Challenge agreement"), public=True))
 ACCEPTANCE = register(
     Kind(name="challenge.milestone_acceptance", version=1, label=_("Challenge milestone accepted"), public=True)
 )
@@ -20,7 +20,8 @@ RELEASE = register(
     Kind(name="challenge.tranche_release", version=1, label=_("Challenge tranche released"), public=True)
 )
 GATE = register(Kind(name="challenge.stage_gate", version=1, label=_("Challenge stage-gate decision"), public=True))
-CLOSURE = register(Kind(name="challenge.closure", version=1, label=_("Challenge completed or terminated"), public=True))
+# Version 2: the record names the tranches still owed (owed_fen, owed) and returns only the rest.
+CLOSURE = register(Kind(name="challenge.closure", version=2, label=_("Challenge completed or terminated"), public=True))
 DILIGENCE = register(
     Kind(name="challenge.diligence", version=1, label=_("Challenge due-diligence record"), public=True)
 )

@@ -13,7 +13,7 @@ from rules.permissions import add_perm
 from rules.predicates import is_authenticated, predicate
 
 from kechuang.accounts.rules import is_operator
-from kechuang.challenges.enums import PUBLIC_STATUSES
+from kechuang.challenges.enums import PUBLIC_STATUSES, MemberStatus
 
 APPROVED = "approved"
 
@@ -60,9 +60,21 @@ def is_team_lead(user: Any, application: Any) -> bool:
 
 @predicate
 def is_team_member(user: Any, application: Any) -> bool:
+    """The lead, a member who accepted, or someone invited (who must read the application to answer)."""
     if application is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(application.lead_id == user.pk or application.members.filter(pk=user.pk).exists())
+    if application.lead_id == user.pk:
+        return True
+    named = application.memberships.filter(user_id=user.pk, status__in=(MemberStatus.INVITED, MemberStatus.ACCEPTED))
+    return bool(named.exists())
+
+
+@predicate
+def is_named_member(user: Any, application: Any) -> bool:
+    """Named on the team by the lead, whatever the answer so far: the invitation is this person's to answer."""
+    if application is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(application.memberships.filter(user_id=user.pk).exists())
 
 
 @predicate
@@ -94,6 +106,8 @@ add_perm("challenges.apply", is_authenticated & is_public & ~is_issuer_member)  
 add_perm("challenges.view_applications", is_issuer_admin | is_operator)
 add_perm("challenges.view_application", is_team_member | is_application_issuer | is_operator)
 add_perm("challenges.withdraw_application", is_team_lead)
+add_perm("challenges.withdraw_invitation", is_team_lead)
+add_perm("challenges.answer_invitation", is_named_member)
 add_perm("challenges.object", is_authenticated & is_public)
 add_perm("challenges.answer_objection", is_issuer_admin | is_operator)
 add_perm("challenges.submit_evidence", is_agreement_lead)

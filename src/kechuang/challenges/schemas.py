@@ -80,6 +80,7 @@ class EscrowIn(Schema):
 
 class MilestoneIn(Schema):
     deliverable: str = Field(max_length=2000)
+    criterion: str = Field("", max_length=1500, description="How the issuer judges the deliverable accepted.")
     due_on: date
     amount_fen: int = Field(ge=0)
 
@@ -119,7 +120,9 @@ class ApplicationIn(Schema):
     technical_route: str
     plan: str
     organization: int | None = None
-    members: list[str] = Field(default_factory=list, description="usernames of the other team members")
+    members: list[str] = Field(
+        default_factory=list, description="usernames of people to invite onto the team; each joins by accepting"
+    )
 
 
 class ObjectionIn(Schema):
@@ -195,6 +198,7 @@ class ReleaseOut(Schema):
 class MilestoneOut(Schema):
     id: int
     deliverable: str
+    criterion: str
     due_on: date
     amount_fen: int
     status: str
@@ -278,7 +282,7 @@ class ApplicationOut(Schema):
     challenge: int
     team_name: str
     lead: str
-    members: list[str]
+    members: list[str] = Field(description="usernames of the members who accepted the lead's invitation")
     organization: int | None
     proposal: str
     technical_route: str
@@ -290,8 +294,21 @@ class ApplicationOut(Schema):
     agreement: int | None
 
 
+class TeamMemberOut(Schema):
+    """One invitation onto a team and its answer."""
+
+    application: int
+    username: str
+    status: str = Field(description="invited, accepted, declined or withdrawn")
+    invited_at: datetime
+    decided_at: datetime | None
+
+
 class ApplicationDetailOut(ApplicationOut):
     feedback: list[FeedbackOut]
+    team: list[TeamMemberOut] = Field(
+        description="the invitations: all of them for the team lead, one's own for an invited person, else none"
+    )
 
 
 class ReviewRowOut(Schema):

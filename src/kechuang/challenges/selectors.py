@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from kechuang.challenges.enums import (
@@ -14,8 +14,9 @@ from kechuang.challenges.enums import (
     PUBLIC_STATUSES,
     ApplicationStatus,
     ChallengeStatus,
+    MemberStatus,
 )
-from kechuang.challenges.models import Agreement, Application, Challenge, Milestone
+from kechuang.challenges.models import Agreement, Application, ApplicationMember, Challenge, Milestone
 from kechuang.core.errors import NotFound
 from kechuang.core.regions import all_regions
 from kechuang.ledger.models import Entry
@@ -38,7 +39,11 @@ def _with_counts(challenges: QuerySet[Challenge]) -> QuerySet[Challenge]:
     return challenges.select_related("issuer").annotate(
         application_count=Count("applications", filter=live, distinct=True),
         lead_count=Count("applications__lead", filter=live, distinct=True),
-        member_count=Count("applications__members", filter=live, distinct=True),
+        member_count=Count(
+            "applications__memberships__user",
+            filter=live & Q(applications__memberships__status=MemberStatus.ACCEPTED),
+            distinct=True,
+        ),
         organization_count=Count("applications__organization", filter=live, distinct=True),
     )
 
@@ -78,11 +83,12 @@ def _region_prefix(code: str) -> str:
 
 
 def participation(challenge: Challenge) -> dict[str, int]:
-    """Live participation figures of one list: applications, people in the teams, organisations, page views."""
+    """Live participation figures of one list: applications, people in the teams (leads and members who
+    accepted), organisations, page views."""
     counts = challenge.applications.filter(status__in=LIVE_APPLICATION_STATUSES).aggregate(
         applications=Count("id", distinct=True),
         leads=Count("lead", distinct=True),
-        members=Count("members", distinct=True),
+        members=Count("memberships__user", filter=Q(memberships__status=MemberStatus.ACCEPTED), distinct=True),
         organizations=Count("organization", distinct=True),
     )
     views = Challenge.objects.filter(pk=challenge.pk).values_list("views", flat=True).first() or 0
@@ -108,22 +114,33 @@ def operator_queue() -> QuerySet[Challenge]:
 
 
 def my_applications(user: Any) -> QuerySet[Application]:
-    """The applications ``user`` leads or is a member of, newest first."""
+    """The applications ``user`` leads, has joined or is invited to, newest first.
+
+    Each carries ``my_member_status``: the user's answer to the lead's invitation (None for the lead).
+    """
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
+    mine = ApplicationMember.objects.filter(application=OuterRef("pk"), user=user)
+    named = mine.filter(status__in=(MemberStatus.INVITED, MemberStatus.ACCEPTED))
     return (
-        Application.objects.filter(Q(lead=user) | Q(members=user))
-        .distinct()
-        .select_related("challenge", "challenge__issuer", "organization", "agreement")
+        Application.objects.filter(Q(lead=user) | Q(Exists(named)))
+        .annotate(my_member_status=Subquery(mine.values("status")[:1]))
+        .select_related("challenge", "challenge__issuer", "lead", "organization", "agreement")
         .order_by("-submitted_at", "-id")
     )
+
+
+def team_prefetch() -> Prefetch[str, QuerySet[ApplicationMember], str]:
+    """Prefetch an application's invitations with their users in one query (what ``member_rows`` reads),
+    whether or not any application has a member."""
+    return Prefetch("memberships", queryset=ApplicationMember.objects.select_related("user"))
 
 
 def applications_of(challenge: Challenge) -> QuerySet[Application]:
     return (
         challenge.applications.exclude(status=ApplicationStatus.WITHDRAWN)
         .select_related("lead", "organization", "agreement")
-        .prefetch_related("members")
+        .prefetch_related(team_prefetch())
         .order_by("shortlist_rank", "submitted_at", "id")
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kechuang.accounts.models import User
 from kechuang.challenges import selectors, services
-from kechuang.challenges.enums import ChallengeStatus
+from kechuang.challenges.enums import ChallengeStatus, MemberStatus
 from kechuang.challenges.forms import (
     AnswerForm,
     ApplicationForm,
@@ -37,9 +38,10 @@ from kechuang.challenges.forms import (
     TransitionForm,
 )
 from kechuang.challenges.models import Challenge, Objection
-from kechuang.challenges.services import reviewing
+from kechuang.challenges.services import reviewing, teams
 from kechuang.core.errors import DomainError, NotFound
 from kechuang.core.i18n import localized
+from kechuang.core.idempotency import claim_form_token
 from kechuang.core.paging import paginate
 from kechuang.search import selectors as search_selectors
 
@@ -318,7 +320,56 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     feedback = reviewing.feedback_for(application)
-    return render(request, "challenges/application.html", {"application": application, "feedback": feedback})
+    rows = application.member_rows()
+    viewer = _user(request)
+    is_lead = application.lead_id == viewer.pk
+    context = {
+        "application": application,
+        "feedback": feedback,
+        "members": [row.user for row in rows if row.status == MemberStatus.ACCEPTED],
+        # The lead follows every invitation; an invited person sees only their own.
+        "invitations": rows if is_lead else [],
+        "my_invitation": next((row for row in rows if row.user_id == viewer.pk), None),
+        "may_withdraw_invitations": is_lead and teams.is_editable(application),
+    }
+    return render(request, "challenges/application.html", context)
+
+
+@login_required
+@require_POST
+def answer_invitation(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    """The invited person accepts or declines joining the team (``answer`` is accept or decline)."""
+    try:
+        application = selectors.get_application_for(request.user, pk)
+        services.answer_invitation(actor=_user(request), application=application, accept=answer == "accept")
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request, _("You joined the team.") if answer == "accept" else _("You declined the invitation.")
+        )
+    return redirect("challenges:application", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw_invitation(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """The team lead takes back a pending invitation."""
+    try:
+        application = selectors.get_application_for(request.user, pk)
+        invited = User.objects.filter(pk=user_id).first()
+        if invited is None:
+            raise NotFound()
+        services.withdraw_invitation(actor=_user(request), application=application, user=invited)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The invitation is withdrawn."))
+    return redirect("challenges:application", pk=pk)
 
 
 @login_required
@@ -374,8 +425,14 @@ def milestone(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "release":
                 release_form = ReleaseForm(request.POST, prefix="release")
                 if release_form.is_valid():
-                    services.release_tranche(actor=user, milestone=item, amount=release_form.cleaned_data["amount"])
-                    messages.success(request, _("The tranche is released."))
+                    # The claim and the payment commit together: a refused payment leaves the token unused.
+                    with transaction.atomic():
+                        if claim_form_token(request, release_form.cleaned_data["once"]):
+                            amount = release_form.cleaned_data["amount"]
+                            services.release_tranche(actor=user, milestone=item, amount=amount)
+                            messages.success(request, _("The tranche is released."))
+                        else:
+                            messages.info(request, _("This form was sent already; the tranche was released once."))
                     return redirect("challenges:milestone", pk)
         except DomainError as exc:
             _refused(request, exc)
@@ -385,6 +442,8 @@ def milestone(request: HttpRequest, pk: int) -> HttpResponse:
     unpaid = item.amount_fen - sum(release.amount_fen for release, _receipt in releases)
     context = {
         "milestone": item,
+        "title": item.deliverable,
+        "criterion": item.criterion,
         "agreement": agreement,
         "challenge": agreement.challenge,
         "may_submit": user.has_perm("challenges.submit_evidence", agreement) and item.status in ("planned", "rejected"),
@@ -415,7 +474,11 @@ def operate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
-    """The next steps of a list for whoever may take them: escrow, transitions, shortlist, award, gates."""
+    """The next steps of a list for whoever may take them: a button per lifecycle step (named in
+    :data:`kechuang.challenges.services.EDGES`), escrow, shortlist, award and stage gates.
+
+    Termination is offered here as a link to :func:`terminate`, which says what it ends before it is confirmed.
+    """
     user = _user(request)
     challenge = _challenge(request, pk)
     targets = services.allowed_next(challenge, user)
@@ -432,17 +495,19 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     bound = request.POST if request.method == "POST" else None
     simple = [t for t in targets if (challenge.status, t) not in _SPECIAL and t != S.TERMINATED]
+    sent_to = request.POST.get("to", "") if action == "transition" else ""
     forms: dict[str, Any] = {
-        "transition": TransitionForm(bound if action == "transition" else None, targets=simple, prefix="t"),
+        "transition": TransitionForm(
+            bound if action == "transition" else None,
+            targets=simple,
+            auto_id=f"id_{sent_to}_%s" if sent_to in simple else "id_%s",
+        ),
         "escrow": EscrowForm(bound if action == "escrow" else None, prefix="e") if may_escrow else None,
         "shortlist": ShortlistForm(bound if action == "shortlist" else None, challenge=challenge, prefix="s")
         if S.SHORTLIST in targets
         else None,
         "award": AwardForm(bound if action == "award" else None, challenge=challenge, prefix="a")
         if S.AWARDED in targets
-        else None,
-        "terminate": TerminationForm(bound if action == "terminate" else None, challenge=challenge, prefix="x")
-        if S.TERMINATED in targets
         else None,
         "gate": GateDecisionForm(bound if action == "gate" else None, challenge=challenge, prefix="g")
         if may_gate
@@ -453,10 +518,21 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         if done:
             # Escrow is often recorded in parts: back to this page, as a fresh GET so a reload cannot post again.
             return redirect("challenges:manage" if action == "escrow" else "challenges:detail", pk)
+    elif action == "transition" and "to" in forms["transition"].errors:
+        # A page left open while someone else moved the list on: its button names a step no longer open.
+        messages.error(
+            request,
+            _("This step is not open now: the list is “%(status)s”.") % {"status": challenge.get_status_display()},
+        )
+    steps = _steps(challenge, simple, forms["transition"])
     context = {
         "challenge": challenge,
         "forms": forms,
-        "simple_targets": simple,
+        "steps": steps,
+        "plain_steps": [step for step in steps if not step["asks_reason"]],
+        "reason_steps": [step for step in steps if step["asks_reason"]],
+        "labels": {to: services.EDGES[(challenge.status, to)].label for to in targets},
+        "may_terminate": S.TERMINATED in targets,
         "problems": services.measurable_problems(challenge) if challenge.status in (S.DRAFT, S.OPERATOR_REVIEW) else [],
         "review": _review_rows(challenge) if challenge.status == S.REVIEW else [],
         # The pool, the assignment run and the scores live on the review engine's call page.
@@ -468,23 +544,40 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
 _SPECIAL = {(S.REVIEW, S.SHORTLIST), (S.PUBLICITY, S.AWARDED)}
 
 
+def _steps(challenge: Challenge, simple: list[str], sent: TransitionForm) -> list[dict[str, Any]]:
+    """One entry per plain step: its target, its button's label, and its form (the sent one, if it was this step)."""
+    steps = []
+    for to in simple:
+        edge = services.EDGES[(challenge.status, to)]
+        mine = sent.is_bound and sent.data.get("to") == to
+        form = sent if mine else TransitionForm(targets=[to], auto_id=f"id_{to}_%s")
+        steps.append({"to": to, "label": edge.label, "asks_reason": edge.asks_reason, "form": form})
+    return steps
+
+
 def _act(request: HttpRequest, user: User, challenge: Challenge, action: str, form: Any) -> bool:
+    """Take the sent form's step; say what it did, or show the service's refusal (and return False)."""
     data = form.cleaned_data
     try:
         if action == "transition":
-            services.transition(actor=user, challenge=challenge, to=data["to"], reason=data["reason"])
+            challenge = services.transition(actor=user, challenge=challenge, to=data["to"], reason=data["reason"])
         elif action == "escrow":
-            services.record_escrow(
-                actor=user,
-                challenge=challenge,
-                source=data["source"],
-                amount=data["amount"],
-                reference=data["reference"],
-            )
+            # The claim and the deposit commit together: a refused deposit leaves the token unused.
+            with transaction.atomic():
+                if not claim_form_token(request, data["once"]):
+                    messages.info(request, _("This form was sent already; the escrow was recorded once."))
+                    return True
+                services.record_escrow(
+                    actor=user,
+                    challenge=challenge,
+                    source=data["source"],
+                    amount=data["amount"],
+                    reference=data["reference"],
+                )
             messages.success(request, _("The escrow is recorded."))
             return True
         elif action == "shortlist":
-            services.transition(
+            challenge = services.transition(
                 actor=user,
                 challenge=challenge,
                 to=S.SHORTLIST,
@@ -492,12 +585,8 @@ def _act(request: HttpRequest, user: User, challenge: Challenge, action: str, fo
                 shortlist=[a.pk for a in data["applications"]],
             )
         elif action == "award":
-            services.transition(
+            challenge = services.transition(
                 actor=user, challenge=challenge, to=S.AWARDED, reason=data["reason"], awards=form.plans()
-            )
-        elif action == "terminate":
-            services.transition(
-                actor=user, challenge=challenge, to=S.TERMINATED, reason=data["reason"], diligence=form.diligence()
             )
         elif action == "gate":
             services.decide_stage_gate(
@@ -508,8 +597,38 @@ def _act(request: HttpRequest, user: User, challenge: Challenge, action: str, fo
                 reasons=data["reasons"],
                 merged_into=data.get("merged_into"),
             )
+            messages.success(request, _("The decision is recorded."))
+            return True
     except DomainError as exc:
         _refused(request, exc, form)
         return False
-    messages.success(request, _("Done."))
+    messages.success(request, _("The list is now “%(status)s”.") % {"status": challenge.get_status_display()})
     return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def terminate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Terminating a list, on a page of its own: what it ends, each working team's due-diligence
+    record, and the confirming button. Only those who may terminate the list see the page."""
+    user = _user(request)
+    challenge = _challenge(request, pk)
+    if S.TERMINATED not in services.allowed_next(challenge, user):
+        raise Http404
+    form = TerminationForm(request.POST if request.method == "POST" else None, challenge=challenge, prefix="x")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transition(
+                actor=user,
+                challenge=challenge,
+                to=S.TERMINATED,
+                reason=form.cleaned_data["reason"],
+                diligence=form.diligence(),
+            )
+        except DomainError as exc:
+            _refused(request, exc, form)
+        else:
+            messages.success(request, _("The list is terminated."))
+            return redirect("challenges:detail", pk)
+    context = {"challenge": challenge, "form": form, "label": services.EDGES[(challenge.status, S.TERMINATED)].label}
+    return render(request, "challenges/terminate.html", context)

@@ -1,4 +1,4 @@
-"""The ``Idempotency-Key`` mechanism for POSTs that move money or capacity.
+"""The ``Idempotency-Key`` mechanism for POSTs that move money or capacity, and one-time form tokens.
 
 A client sends a unique key with a POST; the first answer is stored and replayed for every retry
 with the same key and the same body, so a timeout never books or pays twice. The same key with a
@@ -6,11 +6,16 @@ different body is refused (``idempotency_key_reused``); a retry that arrives whi
 request still runs is told so (``idempotency_in_progress``). Keys are scoped to the caller.
 Server errors (5xx) are not stored, so the client may retry them. Records older than
 :data:`RETENTION` may be purged.
+
+Pages have no header to send: their forms that move money carry a hidden one-time token
+(:func:`new_form_token`), claimed with :func:`claim_form_token` in the write's own transaction,
+so a double click or a resent form writes once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -90,3 +95,37 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return response
 
     return wrapper
+
+
+# ---------------------------------------------------------------- one-time form tokens
+
+
+def new_form_token() -> str:
+    """A fresh token for a page's form that moves money: put it in a hidden field, claim it on POST."""
+    return secrets.token_urlsafe(24)
+
+
+def claim_form_token(request: HttpRequest, token: str) -> bool:
+    """Claim ``token`` for the signed-in user; False when it was claimed before (the form was sent twice).
+
+    Call it inside the same transaction as the write the form asks for: if the write is refused and
+    rolled back, so is the claim, and the corrected form can be sent again with the same token. Two
+    POSTs racing with one token serialise on the table's unique key; the second gets False once the
+    first commits. Uses the table of ``Idempotency-Key`` records (a ``form:`` key, kept as long).
+    """
+    principal = _principal(request)
+    if principal is None or not token or len(token) > 200:
+        return False
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                principal=principal,
+                key=f"form:{token}",
+                method=request.method or "POST",
+                path=request.path[:500],
+                request_hash=hashlib.sha256(token.encode()).hexdigest(),
+                status=303,  # done: a form answers with a redirect, and is never replayed
+            )
+    except IntegrityError:
+        return False
+    return True

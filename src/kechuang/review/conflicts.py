@@ -20,7 +20,9 @@ until 2020 or later counts, 2019 does not.
 ``advisor``             a declared advisor/advisee relation in either direction, ever
 ``relation``            a declared family or other relation, ever; a collaborator within the window
 ``issuer_staff``        the reviewer is or was at the issuer within the window
-``shareholder``         the reviewer holds shares in the issuer or an applying organisation
+``shareholder``         the reviewer holds shares in the issuer or an applying organisation, or an
+                        organisation she is or was at within the window (as for ``same_organization``)
+                        holds them
 ======================  =================================================================================
 
 It is built to run over a whole call at once: a handful of queries read every fact about everyone
@@ -203,9 +205,12 @@ class _Facts:
         return facts
 
 
-def _shareholdings(reviewers: set[int]) -> dict[int, list[tuple[int, int, date, int]]]:
+_Holdings = dict[int, list[tuple[int, int, date, int]]]
+
+
+def _shareholdings(reviewers: set[int]) -> _Holdings:
     """Organisation → [(reviewer, basis points, as of, row id)] for shares the reviewers hold themselves."""
-    held: dict[int, list[tuple[int, int, date, int]]] = defaultdict(list)
+    held: _Holdings = defaultdict(list)
     for chunk in _chunks(reviewers):
         rows = (
             Shareholding.objects.filter(holder_user_id__in=chunk)
@@ -214,6 +219,21 @@ def _shareholdings(reviewers: set[int]) -> dict[int, list[tuple[int, int, date, 
         )
         for organization, user, share, as_of, pk in rows:
             held[organization].append((user, share, as_of, pk))
+    return held
+
+
+def _organisation_holdings(organizations: set[int]) -> _Holdings:
+    """Organisation → [(holding organisation, basis points, as of, row id)] for shares other organisations
+    hold in ``organizations`` (the items' applicants and issuers): bounded by the items, not by the pool."""
+    held: _Holdings = defaultdict(list)
+    for chunk in _chunks(organizations):
+        rows = (
+            Shareholding.objects.filter(organization_id__in=chunk, holder_organization__isnull=False)
+            .order_by("pk")
+            .values_list("organization_id", "holder_organization_id", "share_bp", "as_of", "pk")
+        )
+        for organization, holder, share, as_of, pk in rows:
+            held[organization].append((holder, share, as_of, pk))
     return held
 
 
@@ -246,10 +266,11 @@ def _relation_reading(kind: str, reviewer_declared: bool) -> tuple[str, str] | N
 class _Matcher:
     """Inverted indexes over the reviewers' facts, and the per-item lookup."""
 
-    def __init__(self, reviewers: set[int], facts: _Facts, held: dict[int, list[tuple[int, int, date, int]]]) -> None:
+    def __init__(self, reviewers: set[int], facts: _Facts, held: _Holdings, held_by_organizations: _Holdings) -> None:
         self.reviewers = reviewers
         self.facts = facts
         self.held = held
+        self.held_by_organizations = held_by_organizations
         self.by_org: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
         self.by_work: dict[tuple[str, str], list[tuple[int, int | None, int]]] = defaultdict(list)
         self.by_person: dict[int, list[tuple[int, str, str, int | None, int]]] = defaultdict(list)
@@ -310,7 +331,8 @@ class _Matcher:
             yield reviewer, _found(kind, message, person=person, relation=relation, until=until)
 
     def _organizations(self, parties: Parties) -> Iterator[tuple[int, _Found]]:
-        """Reviewers at, or holding shares in, the applying organisations and the issuer."""
+        """Reviewers at, or holding shares in, the applying organisations and the issuer, or at an
+        organisation that holds shares in them."""
         for organization in sorted(parties.organizations):
             for reviewer, until in self.by_org.get(organization, ()):
                 message = "applicant_org" if until is None else "applicant_org_past"
@@ -338,6 +360,21 @@ class _Matcher:
                         shareholding=pk,
                     ),
                 )
+            for holder, share, as_of, pk in self.held_by_organizations.get(organization, ()):
+                for reviewer, until in self.by_org.get(holder, ()):
+                    yield (
+                        reviewer,
+                        _found(
+                            ConflictKind.SHAREHOLDER,
+                            f"employer_{message}" + ("" if until is None else "_past"),
+                            organization=organization,
+                            holder=holder,
+                            until=until,
+                            share_bp=share,
+                            as_of=as_of.isoformat(),
+                            shareholding=pk,
+                        ),
+                    )
 
 
 def _found(kind: str, message: str, **evidence: Any) -> _Found:
@@ -388,6 +425,20 @@ def _messages() -> dict[str, str]:
         "collaborator_past": _("Collaborated closely with the applicant %(person)s until %(until)s."),
         "shares_issuer": _("Holds %(share)s of the issuer %(organization)s (as of %(as_of)s)."),
         "shares_applicant": _("Holds %(share)s of the applying organization %(organization)s (as of %(as_of)s)."),
+        "employer_shares_issuer": _(
+            "Works at %(holder)s, which holds %(share)s of the issuer %(organization)s (as of %(as_of)s)."
+        ),
+        "employer_shares_issuer_past": _(
+            "Worked at %(holder)s until %(until)s; it holds %(share)s of the issuer %(organization)s (as of %(as_of)s)."
+        ),
+        "employer_shares_applicant": _(
+            "Works at %(holder)s, which holds %(share)s of the applying organization %(organization)s "
+            "(as of %(as_of)s)."
+        ),
+        "employer_shares_applicant_past": _(
+            "Worked at %(holder)s until %(until)s; it holds %(share)s of the applying organization "
+            "%(organization)s (as of %(as_of)s)."
+        ),
     }
 
 
@@ -401,7 +452,7 @@ class _Names:
         for conflict in found:
             evidence = dict(conflict.evidence)
             people.update([evidence["person"]] if "person" in evidence else [])
-            organizations.update([evidence["organization"]] if "organization" in evidence else [])
+            organizations.update(evidence[key] for key in ("organization", "holder") if key in evidence)
             works.update([evidence["work"]] if "work" in evidence else [])
         self.people: dict[int, str] = {}
         self.organizations: dict[int, str] = {}
@@ -425,8 +476,9 @@ class _Names:
         params = dict(evidence)
         if "person" in evidence:
             params["person"] = self.people.get(evidence["person"], "")
-        if "organization" in evidence:
-            params["organization"] = self.organizations.get(evidence["organization"], "")
+        for key in ("organization", "holder"):
+            if key in evidence:
+                params[key] = self.organizations.get(evidence[key], "")
         if "work" in evidence:
             params["work"] = self.works.get(evidence["work"], "")
         if "share_bp" in evidence:
@@ -449,8 +501,8 @@ def find_conflicts(
     Only pairs with at least one conflict are present; each list holds one :class:`Conflict` per
     distinct reason, in a stable order. ``years`` is the look-back window (5: anything ending in
     ``today.year - 5`` or later counts); ``today`` defaults to the local date. Explanations are in
-    the language active when called. Reads only; queries grow with the number of people (one set
-    per 5,000), never with the number of pairs.
+    the language active when called. Reads only; queries grow with the number of people and of the
+    items' organisations (one set per 5,000), never with the number of pairs.
     """
     today = today or timezone.localdate()
     cutoff = today.year - years
@@ -459,7 +511,9 @@ def find_conflicts(
         return {}
     people = reviewer_set | {person for parties in items.values() for person in parties.people}
     facts = _Facts.read(people, cutoff=cutoff)
-    matcher = _Matcher(reviewer_set, facts, _shareholdings(reviewer_set))
+    held_orgs = {o for parties in items.values() for o in parties.organizations}
+    held_orgs |= {parties.issuer for parties in items.values() if parties.issuer is not None}
+    matcher = _Matcher(reviewer_set, facts, _shareholdings(reviewer_set), _organisation_holdings(held_orgs))
     raw: dict[tuple[str, int], dict[_Found, None]] = {}
     for key, parties in items.items():
         for reviewer, found in matcher.match(parties).items():

@@ -68,9 +68,9 @@ class ReviewForm(ServiceForm):
         self.field_of = {f"scores.{c.pk}": score_field(c) for c in criteria}
         scored: dict[str, forms.Field] = {}
         for criterion in criteria:
+            # The criterion's name heads its group of fields (see ``groups``); the score field is just "Score".
             scored[score_field(criterion)] = forms.IntegerField(
-                label=_("%(name)s (weight %(weight)d%%)")
-                % {"name": localized(criterion.name), "weight": criterion.weight},
+                label=_("Score"),
                 min_value=criterion.scale_min,
                 max_value=criterion.scale_max,
                 help_text=_("A whole number from %(low)d to %(high)d.")
@@ -85,9 +85,18 @@ class ReviewForm(ServiceForm):
             )
         self.fields = {**scored, **self.fields}
 
-    def pairs(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
-        """Per criterion: what it asks (its description, maybe empty), its score field and its remark field."""
-        return [(localized(c.description), self[score_field(c)], self[note_field(c)]) for c in self.criteria]
+    def groups(self) -> list[tuple[str, str, forms.BoundField, forms.BoundField]]:
+        """Per criterion: its heading (name and weight), what it asks (its description, maybe empty), its score
+        field and its remark field."""
+        return [
+            (
+                _("%(name)s (weight %(weight)d%%)") % {"name": localized(c.name), "weight": c.weight},
+                localized(c.description),
+                self[score_field(c)],
+                self[note_field(c)],
+            )
+            for c in self.criteria
+        ]
 
     def submit(self, *, actor: User, assignment: Assignment) -> Review | None:
         data = self.cleaned_data

@@ -30,7 +30,9 @@ class ItemOut(Schema):
     blind: bool
     identity: dict[str, Any] | None
     parties: dict[str, Any] | None
-    subject_type: str | None
+    subject_type: str | None = Field(
+        ..., description="The subject's kind as app.model, e.g. challenges.application (null when hidden)"
+    )
     subject_id: int | None
 
 

@@ -131,7 +131,7 @@ class ItemView:
     blind: bool
     identity: dict[str, Any] | None
     parties: dict[str, Any] | None
-    subject_type: str | None
+    subject_type: str | None  # app.model, as the call API takes it
     subject_id: int | None
 
     @property
@@ -141,6 +141,12 @@ class ItemView:
     @property
     def display_summary(self) -> str:
         return localized(self.summary)
+
+
+def _app_model(content_type_id: int) -> str:
+    """A subject's type as the API names it everywhere: ``app.model`` (e.g. ``challenges.application``)."""
+    kind = ContentType.objects.get_for_id(content_type_id)
+    return f"{kind.app_label}.{kind.model}"
 
 
 def item_view(item: Item, viewer: Any) -> ItemView:
@@ -158,7 +164,7 @@ def item_view(item: Item, viewer: Any) -> ItemView:
         blind=item.call.blind,
         identity=None if hidden else dict(item.identity),
         parties=None if hidden else dict(item.parties),
-        subject_type=None if hidden else ContentType.objects.get_for_id(item.subject_type_id).model,
+        subject_type=None if hidden else _app_model(item.subject_type_id),
         subject_id=None if hidden else item.subject_id,
     )
 

@@ -130,20 +130,30 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render(request, "review/call_list.html", {"page": page, "calls": page.items})
 
 
-def _call_context(request: HttpRequest, call: Call) -> dict[str, Any]:
+def _items_context(call: Call) -> dict[str, Any]:
+    """The call's items with their scores, ranked, each with the reviewers assigned to it (one query for all)."""
     scores = selectors.call_scores(call)
-    pool = list(PoolReviewer.objects.filter(call=call).select_related("user").order_by("id"))
-    run = selectors.latest_run(call)
-    titles = {r.item.pk: localized(r.item.title) for r in scores.items}
-    counts: dict[int, int] = {}
-    for item_id in Assignment.objects.filter(
-        item__call=call, status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.SUBMITTED]
-    ).values_list("item_id", flat=True):
-        counts[item_id] = counts.get(item_id, 0) + 1
+    reviewers: dict[int, list[Assignment]] = {}
+    for assignment in (
+        Assignment.objects.filter(item__call=call, status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.SUBMITTED])
+        .select_related("reviewer")
+        .order_by("item_id", "-affinity", "id")
+    ):
+        reviewers.setdefault(assignment.item_id, []).append(assignment)
     return {
         "call": call,
         "scores": scores,
-        "rows": [{"result": r, "assigned": counts.get(r.item.pk, 0)} for r in selectors.ranked(scores.items)],
+        "rows": [{"result": r, "assignments": reviewers.get(r.item.pk, [])} for r in selectors.ranked(scores.items)],
+    }
+
+
+def _call_context(request: HttpRequest, call: Call) -> dict[str, Any]:
+    context = _items_context(call)
+    pool = list(PoolReviewer.objects.filter(call=call).select_related("user").order_by("id"))
+    run = selectors.latest_run(call)
+    titles = {r.item.pk: localized(r.item.title) for r in context["scores"].items}
+    return {
+        **context,
         "pool": pool,
         "run": run,
         "active": run is not None and run.status in ACTIVE_RUN_STATUSES,
@@ -198,15 +208,22 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def run_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The run panel; an htmx poll gets the fragment, which keeps polling while the run is under way."""
+    """The run panel, which the call page polls (htmx) while the run is under way.
+
+    A panel of a finished run carries no poll, so polling stops; sent to a poll, it also carries the
+    items table with the run's assignments, swapped in out of band, so the page needs no reload.
+    """
     run = _found(lambda: selectors.get_run_for(request.user, pk))
     titles = {item.pk: localized(item.title) for item in run.call.items.all()}
-    context = {
+    active = run.status in ACTIVE_RUN_STATUSES
+    context: dict[str, Any] = {
         "call": run.call,
         "run": run,
-        "active": run.status in ACTIVE_RUN_STATUSES,
+        "active": active,
         "shortfalls": [selectors.explain_shortfall(s, titles) for s in run.shortfalls],
     }
+    if not active and getattr(request, "htmx", False):
+        context |= {**_items_context(run.call), "refresh_items": True}
     return render(request, "review/_run.html", context)
 
 

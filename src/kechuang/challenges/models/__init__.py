@@ -1,6 +1,6 @@
 """Tables of the challenges app, split by stage; everything is re-exported here."""
 
-from kechuang.challenges.models.applications import Application, Objection
+from kechuang.challenges.models.applications import Application, ApplicationMember, Objection
 from kechuang.challenges.models.delivery import (
     Agreement,
     Closure,
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_WINNERS",
     "Agreement",
     "Application",
+    "ApplicationMember",
     "Challenge",
     "Closure",
     "DiligenceRecord",

@@ -61,6 +61,7 @@ class Milestone(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="milestones")
     position = models.PositiveSmallIntegerField(_("display order"), default=0)
     deliverable = models.TextField(_("deliverable"), max_length=2000)
+    criterion = models.TextField(_("acceptance criterion"), blank=True, max_length=1500)
     due_on = models.DateField(_("due"))
     amount_fen = models.BigIntegerField(_("tranche (fen)"))
     status = models.CharField(

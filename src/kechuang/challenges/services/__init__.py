@@ -22,6 +22,7 @@ from kechuang.challenges.services.lists import (
     record_view,
     update_challenge,
 )
+from kechuang.challenges.services.teams import answer_invitation, withdraw_invitation
 
 __all__ = [
     "EDGES",
@@ -32,6 +33,7 @@ __all__ = [
     "MilestoneSpec",
     "accept_nda",
     "allowed_next",
+    "answer_invitation",
     "answer_objection",
     "apply",
     "create_challenge",
@@ -46,4 +48,5 @@ __all__ = [
     "transition",
     "update_challenge",
     "withdraw_application",
+    "withdraw_invitation",
 ]

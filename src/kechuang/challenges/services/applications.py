@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from kechuang.accounts.models import Organization, User
 from kechuang.challenges.enums import ApplicationStatus, ChallengeStatus
 from kechuang.challenges.models import Application, Challenge, Objection
-from kechuang.challenges.services import notices
+from kechuang.challenges.services import notices, teams
 from kechuang.challenges.services.records import locked
 from kechuang.core.audit import diff_of, record_event
 from kechuang.core.errors import DomainError, ErrorCode
@@ -43,7 +43,8 @@ def apply(
 
     Open to any able team: nothing is asked about age, title or seniority. ``organization`` is
     optional and must be one the lead is an approved member of; the issuer cannot apply to its own
-    list. One live application per lead and list (``duplicate`` otherwise). Tells the issuer.
+    list. One live application per lead and list (``duplicate`` otherwise). ``members`` are only
+    invited: each is notified and joins the team by accepting (:mod:`.teams`). Tells the issuer.
     """
     require(actor, "challenges.apply", challenge)
     challenge = locked(challenge)
@@ -87,12 +88,12 @@ def apply(
             application.save()
     except IntegrityError as exc:  # a second submission racing the first
         raise DomainError(ErrorCode.DUPLICATE, _("You already lead an application to this list.")) from exc
-    application.members.set(team)
+    teams.invite(actor=actor, application=application, people=team, now=now)
     record_event(
         actor=actor,
         verb="challenges:application:submit",
         obj=application,
-        diff=diff_of({}, {"challenge": challenge.pk, "team_name": application.team_name, "members": len(team)}),
+        diff=diff_of({}, {"challenge": challenge.pk, "team_name": application.team_name, "invited": len(team)}),
     )
     notices.tell(
         notices.issuer_admins(challenge),

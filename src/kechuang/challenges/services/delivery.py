@@ -25,7 +25,7 @@ from kechuang.challenges.models import (
     StageGateDecision,
     TrancheRelease,
 )
-from kechuang.challenges.services import notices
+from kechuang.challenges.services import notices, teams
 from kechuang.challenges.services.records import locked, log
 from kechuang.core.audit import record_event
 from kechuang.core.errors import DomainError, ErrorCode
@@ -33,8 +33,9 @@ from kechuang.core.money import Money
 from kechuang.core.permissions import require
 
 WORKING = (ChallengeStatus.AWARDED, ChallengeStatus.IN_PROGRESS)
-# A milestone accepted before a list ended is still paid afterwards.
-PAYABLE = (ChallengeStatus.IN_PROGRESS, ChallengeStatus.COMPLETED, ChallengeStatus.TERMINATED)
+# A tranche is paid wherever a milestone can be accepted (work may be evidenced and accepted while the
+# list is still "awarded"), and a milestone accepted before a list ended is still paid afterwards.
+PAYABLE = (*WORKING, ChallengeStatus.COMPLETED, ChallengeStatus.TERMINATED)
 SHA256_HEX = 64
 
 
@@ -244,7 +245,8 @@ def decide_stage_gate(
 
     Cut: the team's open milestones are cancelled and what it had not yet earned goes back to the
     list (its agreement keeps what it earned: released, plus accepted and not yet paid). Merge: its
-    open milestones move to the team it joins, with their tranches, and its people join that team.
+    open milestones move to the team it joins, with their tranches, and its people (lead and accepted
+    members) join that team as accepted members.
     Logged (``challenge.stage_gate``).
     """
     challenge = locked(gate.challenge)
@@ -288,7 +290,10 @@ def decide_stage_gate(
                 agreement=target, position=start + offset, status=MilestoneStatus.PLANNED
             )
         Agreement.objects.filter(pk=target.pk).update(amount_fen=F("amount_fen") + moved)
-        target.application.members.add(agreement.application.lead, *agreement.application.members.all())
+        merged = agreement.application
+        teams.join_merged_team(
+            target=target.application, people=[merged.lead, *merged.accepted_members], now=timezone.now()
+        )
         agreement.status = AgreementStatus.MERGED
         agreement.merged_into = target
         agreement.amount_fen -= moved

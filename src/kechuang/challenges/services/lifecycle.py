@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kechuang.accounts.models import User
-from kechuang.challenges import kinds
+from kechuang.challenges import kinds, selectors
 from kechuang.challenges.enums import (
     CHALLENGE_EDGES,
     LIVE_APPLICATION_STATUSES,
@@ -50,6 +54,7 @@ class MilestoneSpec:
     deliverable: str
     due_on: date
     amount: Money
+    criterion: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def _live_applications(challenge: Challenge) -> list[Application]:
     return list(
         challenge.applications.filter(status__in=LIVE_APPLICATION_STATUSES)
         .select_related("lead", "organization")
-        .prefetch_related("members")
+        .prefetch_related(selectors.team_prefetch())
         .order_by("submitted_at", "id")
     )
 
@@ -282,6 +287,7 @@ def _award(step: Step) -> None:
                     agreement=agreement,
                     position=position,
                     deliverable=spec.deliverable.strip(),
+                    criterion=spec.criterion.strip(),
                     due_on=spec.due_on,
                     amount_fen=spec.amount.fen,
                 )
@@ -299,7 +305,12 @@ def _award(step: Step) -> None:
                 "amount_fen": plan.amount.fen,
                 "ip_terms": challenge.ip_terms,
                 "milestones": [
-                    {"deliverable": m.deliverable.strip(), "due_on": m.due_on.isoformat(), "amount_fen": m.amount.fen}
+                    {
+                        "deliverable": m.deliverable.strip(),
+                        "criterion": m.criterion.strip(),
+                        "due_on": m.due_on.isoformat(),
+                        "amount_fen": m.amount.fen,
+                    }
                     for m in plan.milestones
                 ],
             },
@@ -355,6 +366,8 @@ def _close(step: Step, outcome: str, agreement_status: str) -> None:
         status=MilestoneStatus.CANCELLED
     )
     active.update(status=agreement_status)
+    owed = _owed_tranches(challenge)
+    owed_fen = sum(row["amount_fen"] for row in owed)
     entry = log(
         kinds.CLOSURE,
         challenge=challenge,
@@ -363,9 +376,14 @@ def _close(step: Step, outcome: str, agreement_status: str) -> None:
             "outcome": outcome,
             "report": step.reason.strip(),
             "bounty_fen": challenge.bounty_fen,
+            "escrowed_fen": challenge.escrowed_fen,
             "released_fen": challenge.released_fen,
-            # Escrow not released goes back to the issuer and the subsidy budget.
-            "returned_fen": challenge.escrowed_fen - challenge.released_fen,
+            # Tranches of milestones accepted before the end and not paid yet are the teams' money:
+            # the escrow keeps them, and the operator still releases them after the list closed.
+            "owed_fen": owed_fen,
+            "owed": owed,
+            # Only what is neither paid nor owed goes back to the issuer and the subsidy budget.
+            "returned_fen": challenge.escrowed_fen - challenge.released_fen - owed_fen,
         },
     )
     Closure.objects.create(
@@ -376,6 +394,22 @@ def _close(step: Step, outcome: str, agreement_status: str) -> None:
         decided_at=step.now,
         ledger_entry=entry,
     )
+
+
+def _owed_tranches(challenge: Challenge) -> list[dict[str, int]]:
+    """Every accepted milestone of the list (any agreement: a cut team keeps what it earned) with what it
+    has still to be paid, by milestone id; milestones paid in full are left out."""
+    accepted = (
+        Milestone.objects.filter(agreement__challenge=challenge, status=MilestoneStatus.ACCEPTED)
+        .annotate(paid=Coalesce(Sum("releases__amount_fen"), 0))
+        .order_by("id")
+        .values_list("agreement_id", "id", "amount_fen", "paid")
+    )
+    return [
+        {"agreement": agreement, "milestone": milestone, "amount_fen": amount - paid}
+        for agreement, milestone, amount, paid in accepted
+        if amount > paid
+    ]
 
 
 def _complete(step: Step) -> None:
@@ -392,24 +426,45 @@ def _nothing(step: Step) -> None:
 
 @dataclass(frozen=True)
 class Edge:
+    """One step: who may take it, what must hold, what it does; ``label`` names the button that takes it,
+    and ``asks_reason`` says the pages ask for a reason or report (the guard may require one)."""
+
     permission: str
     guard: Callable[[Step], None] = _nothing
     effect: Callable[[Step], None] = _nothing
+    label: str | Promise = ""
+    asks_reason: bool = False
 
 
 S = ChallengeStatus
-TERMINATE = Edge("challenges.moderate_challenge", _guard_terminate, _terminate)
+TERMINATE = Edge("challenges.moderate_challenge", _guard_terminate, _terminate, _l("Terminate the list"), True)
 EDGES: dict[tuple[str, str], Edge] = {
-    (S.DRAFT, S.OPERATOR_REVIEW): Edge("challenges.submit_challenge", _guard_complete),
-    (S.OPERATOR_REVIEW, S.DRAFT): Edge("challenges.moderate_challenge", _guard_reason),
-    (S.OPERATOR_REVIEW, S.PUBLISHED): Edge("challenges.moderate_challenge", _guard_publishable, _publish),
-    (S.PUBLISHED, S.APPLICATIONS_CLOSED): Edge("challenges.close_applications", _guard_close),
-    (S.APPLICATIONS_CLOSED, S.REVIEW): Edge("challenges.moderate_challenge", _guard_has_applications, _open_review),
-    (S.REVIEW, S.SHORTLIST): Edge("challenges.moderate_challenge", _guard_shortlist, _shortlist),
-    (S.SHORTLIST, S.PUBLICITY): Edge("challenges.moderate_challenge", effect=_start_publicity),
-    (S.PUBLICITY, S.AWARDED): Edge("challenges.moderate_challenge", _guard_award, _award),
-    (S.AWARDED, S.IN_PROGRESS): Edge("challenges.close_applications", _guard_start),
-    (S.IN_PROGRESS, S.COMPLETED): Edge("challenges.moderate_challenge", _guard_complete_work, _complete),
+    (S.DRAFT, S.OPERATOR_REVIEW): Edge("challenges.submit_challenge", _guard_complete, label=_l("Submit for review")),
+    (S.OPERATOR_REVIEW, S.DRAFT): Edge(
+        "challenges.moderate_challenge", _guard_reason, label=_l("Return to the issuer"), asks_reason=True
+    ),
+    (S.OPERATOR_REVIEW, S.PUBLISHED): Edge(
+        "challenges.moderate_challenge", _guard_publishable, _publish, label=_l("Publish")
+    ),
+    (S.PUBLISHED, S.APPLICATIONS_CLOSED): Edge(
+        "challenges.close_applications", _guard_close, label=_l("Close applications"), asks_reason=True
+    ),
+    (S.APPLICATIONS_CLOSED, S.REVIEW): Edge(
+        "challenges.moderate_challenge", _guard_has_applications, _open_review, label=_l("Start the expert review")
+    ),
+    (S.REVIEW, S.SHORTLIST): Edge(
+        "challenges.moderate_challenge", _guard_shortlist, _shortlist, _l("Publish the shortlist"), True
+    ),
+    (S.SHORTLIST, S.PUBLICITY): Edge(
+        "challenges.moderate_challenge", effect=_start_publicity, label=_l("Start the public notice")
+    ),
+    (S.PUBLICITY, S.AWARDED): Edge(
+        "challenges.moderate_challenge", _guard_award, _award, _l("Award and sign the agreements"), True
+    ),
+    (S.AWARDED, S.IN_PROGRESS): Edge("challenges.close_applications", _guard_start, label=_l("Start the work")),
+    (S.IN_PROGRESS, S.COMPLETED): Edge(
+        "challenges.moderate_challenge", _guard_complete_work, _complete, _l("Accept and complete"), True
+    ),
     **{(source, S.TERMINATED): TERMINATE for source, targets in CHALLENGE_EDGES.items() if S.TERMINATED in targets},
 }
 # The table above and the enum's edge list must say the same thing.
@@ -493,9 +548,9 @@ def _tell(step: Step, source: str) -> None:
     recipients = notices.issuer_admins(challenge)
     if step.to not in (S.DRAFT, S.OPERATOR_REVIEW, S.PUBLISHED):
         for application in _live_applications(challenge) + list(
-            challenge.applications.filter(
-                status__in=(ApplicationStatus.NOT_SHORTLISTED, ApplicationStatus.NOT_AWARDED)
-            ).select_related("lead")
+            challenge.applications.filter(status__in=(ApplicationStatus.NOT_SHORTLISTED, ApplicationStatus.NOT_AWARDED))
+            .select_related("lead")
+            .prefetch_related(selectors.team_prefetch())
         ):
             recipients.extend(notices.team_of(application))
     notices.tell(

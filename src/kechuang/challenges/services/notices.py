@@ -51,6 +51,18 @@ TRANCHE_RELEASED = kinds.register(
     label=_("Challenge lists: money released to your team"),
 )
 
+TEAM_INVITATION = kinds.register(
+    "challenges.team_invitation",
+    title=_("%(lead)s invited you to the team “%(team)s” applying to “%(title)s”"),
+    body=_("Open the application to accept or decline. You are shown as a member of the team only once you accept."),
+    label=_("Challenge lists: an invitation to join a team"),
+)
+INVITATION_ANSWERED = kinds.register(
+    "challenges.invitation_answered",
+    title=_("%(member)s answered your invitation to the team “%(team)s”: %(answer)s"),
+    label=_("Challenge lists: an answer to your team invitation"),
+)
+
 
 def issuer_admins(challenge: Challenge) -> list[User]:
     return list(
@@ -61,21 +73,33 @@ def issuer_admins(challenge: Challenge) -> list[User]:
 
 
 def team_of(application: Application) -> list[User]:
-    return [application.lead, *application.members.all()]
+    """Who hears about the team's work: the lead and the members who accepted (not those merely invited)."""
+    return [application.lead, *application.accepted_members]
 
 
 def page_of(challenge: Challenge) -> str:
     return reverse("challenges:detail", args=[challenge.pk])
 
 
-def tell(recipients: Iterable[User], kind: str, challenge: Challenge, actor: User | None, **params: object) -> None:
-    """Notify ``recipients`` (the actor is left out: one does not need telling what one just did)."""
+def tell(
+    recipients: Iterable[User],
+    kind: str,
+    challenge: Challenge,
+    actor: User | None,
+    *,
+    link: str = "",
+    **params: object,
+) -> None:
+    """Notify ``recipients`` (the actor is left out: one does not need telling what one just did).
+
+    The notice links to ``link``, by default the list's page.
+    """
     others = [user for user in recipients if actor is None or user.pk != actor.pk]
     if others:
         notify(
             recipients=others,
             kind=kind,
             params={"title": challenge.title, **params},
-            url=page_of(challenge),
+            url=link or page_of(challenge),
             actor=actor,
         )

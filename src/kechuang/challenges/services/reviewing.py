@@ -83,7 +83,10 @@ def criteria_of(challenge: Challenge) -> list[dict[str, Any]]:
 
 
 def _parties(application: Application, challenge: Challenge) -> Parties:
-    people = {application.lead_id, *(member.pk for member in application.members.all())}
+    # Invited people count as parties as well as accepted ones: an invitation not yet answered (or
+    # answered after the review opened) still ties that person to the team, and a missed conflict
+    # costs more than a reviewer kept away needlessly.
+    people = {application.lead_id, *(member.pk for member in application.party_members)}
     organizations = {application.organization_id} if application.organization_id else set()
     return Parties(people=frozenset(people), organizations=frozenset(organizations), issuer=challenge.issuer_id)
 
@@ -93,7 +96,7 @@ def _identity(application: Application) -> dict[str, Any]:
     return {
         "team": application.team_name,
         "lead": str(application.lead),
-        "members": [str(member) for member in application.members.all()],
+        "members": [str(member) for member in application.accepted_members],  # only who agreed to be named
         "organization": localized(application.organization.name) if application.organization else "",
     }
 
@@ -193,19 +196,20 @@ def check_review_complete(challenge: Challenge) -> None:
 def record_decisions(
     *, actor: User, challenge: Challenge, shortlisted: Sequence[Application], others: Sequence[Application], reason: str
 ) -> None:
-    """Record the shortlist in the review call: each item decided, with the reason, so applicants get feedback."""
+    """Record the shortlist in the review call: each item decided, with the reason, so applicants get feedback.
+
+    The call is scored once here and each item's standing handed to ``decide``: scoring it per
+    decision would read every review of the call once per application (quadratic in the call's size).
+    """
     call = call_for(challenge)
     if call is None:
         raise DomainError(ErrorCode.INVALID_STATE, _("The expert review of this list has not been opened."))
-    items = {item.subject_id: item for item in call.items.all()}
-    for application in shortlisted:
-        item = items.get(application.pk)
-        if item is not None and getattr(item, "decision", None) is None:
-            decide(actor=actor, item=item, outcome=SHORTLISTED, reasons=reason)
-    for application in others:
-        item = items.get(application.pk)
-        if item is not None and getattr(item, "decision", None) is None:
-            decide(actor=actor, item=item, outcome=NOT_SHORTLISTED, reasons=reason)
+    results = {result.subject_id: result for result in ranking(call)}
+    for outcome, applications in ((SHORTLISTED, shortlisted), (NOT_SHORTLISTED, others)):
+        for application in applications:
+            result = results.get(application.pk)
+            if result is not None and result.decision is None:
+                decide(actor=actor, item=result.item, outcome=outcome, reasons=reason, result=result)
 
 
 def feedback_for(application: Application) -> list[CriterionFeedback]:

@@ -116,11 +116,16 @@ def reconcile(*, actor: User, item: Item, note: str) -> Reconciliation:
 
 
 @transaction.atomic
-def decide(*, actor: User, item: Item, outcome: str, reasons: str) -> Decision:
+def decide(
+    *, actor: User, item: Item, outcome: str, reasons: str, result: selectors.ItemResult | None = None
+) -> Decision:
     """Decide an item (accepted, reserve, rejected) with reasons. Operators only; once per item.
 
     A flagged item (reviewers' spread above twice the call's SD) must have a reconciliation note
-    first. Audited.
+    first. ``result`` is the item's standing from :func:`~kechuang.review.selectors.call_scores`
+    (or ``ranking``) when the caller decides many items of one call and scored the call once, in
+    this transaction; without it the call is scored here, which costs a pass over all its reviews.
+    Audited.
     """
     require(actor, "review.decide", item.call)
     Call.objects.select_for_update().get(pk=item.call_id)
@@ -131,7 +136,8 @@ def decide(*, actor: User, item: Item, outcome: str, reasons: str) -> Decision:
         raise DomainError(ErrorCode.VALIDATION, errors={"reasons": [_("Give the reasons for the decision.")]})
     if Decision.objects.filter(item=item).exists():
         raise DomainError(ErrorCode.DUPLICATE, _("This item has already been decided."))
-    result = selectors.item_result(item)
+    if result is None or result.item.pk != item.pk:
+        result = selectors.item_result(item)
     if result.flagged and not result.reconciled:
         raise DomainError(
             ErrorCode.INVALID_STATE,
