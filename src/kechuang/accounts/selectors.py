@@ -23,7 +23,7 @@ from kechuang.accounts.models import (
     User,
 )
 from kechuang.core.errors import NotFound
-from kechuang.core.regions import all_regions
+from kechuang.core.regions import codes_within
 
 
 def organizations(
@@ -38,8 +38,8 @@ def organizations(
     if kind:
         found = found.filter(kind=kind)
     if region:
-        codes = [code for code in all_regions() if code == region or all_regions()[code].parent == region]
-        found = found.filter(region__in=codes or [region])
+        # Every level below (a province's prefectures and their counties), not only the one beneath.
+        found = found.filter(region__in=codes_within(region) or [region])
     if sector:
         found = (
             found.filter(sectors__contains=[sector])

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.enums import OrganizationKind
-from kechuang.core.regions import region_choices
+from kechuang.core.regions import grouped_region_choices
 from kechuang.core.sectors import sector_choices
 from kechuang.core.widgets import InlineSelect
 from kechuang.search import registry
@@ -21,7 +21,8 @@ def _kind_choices() -> list[tuple[str, Any]]:
 
 
 def _region_choices() -> list[tuple[str, Any]]:
-    return [("", _("All regions")), *region_choices()]
+    # Grouped by province: about 490 cities and districts, too many for one flat list.
+    return [("", _("All regions")), *grouped_region_choices()]
 
 
 def _sector_choices() -> list[tuple[str, Any]]:
