@@ -18,7 +18,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP) messages
+# Apache ECharts for the statistics pages, from the npm registry (not committed; see .gitignore).
+ECHARTS_VERSION := 6.1.0
+ECHARTS := src/kechuang/static/vendor/echarts/echarts.min.js
+
+$(ECHARTS):
+	scripts/fetch-echarts $(ECHARTS_VERSION) $@
+
+install: $(STAMP) messages $(ECHARTS)
 
 # Compile the translation catalogues (.po → .mo) with polib; no gettext tools needed.
 messages: $(STAMP)
@@ -63,6 +70,8 @@ bench: install
 	$(BIN)/python benchmarks/search_speed.py --write-docs
 	$(BIN)/python benchmarks/review_assign.py --write-docs
 	$(BIN)/python benchmarks/review_conflicts.py --write-docs
+	$(BIN)/python benchmarks/transfer_distribution.py --write-docs
+	$(BIN)/python benchmarks/transfer_registry.py --write-docs
 
 clean:
 	rm -rf $(VENV) var

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -75,6 +76,25 @@ def browser_page(live_server: Any) -> Iterator[Any]:
 def _no_page_cache(settings: Any) -> None:
     """Pages are rendered fresh in tests; tests/core/test_pagecache.py turns the cache on itself."""
     settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def settled_lexicon(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search lexicon read now and not checked again for the rest of the test.
+
+    The site analyzer asks the database whether the operators' terms changed once per
+    ``lexicon.CHECK_SECONDS`` (search/lexicon.py); a query count that straddles that moment sees
+    an extra query. Query-count tests use this fixture so the check happens here, outside any
+    count. An operator's change through the admin still calls ``lexicon.forget()`` and is read at
+    the next use, as in production.
+    """
+    from kechuang.search import lexicon
+
+    # Check now (the analyzer is rebuilt only if this database's terms differ: building loads the
+    # dictionary, seconds), then never again until the test ends.
+    monkeypatch.setattr(lexicon, "CHECK_SECONDS", 0.0)
+    lexicon.site_analyzer()
+    monkeypatch.setattr(lexicon, "CHECK_SECONDS", math.inf)
 
 
 TEST_LOG_ORIGIN = "test.kechuang.example/ledger"

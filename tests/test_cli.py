@@ -152,7 +152,7 @@ def test_the_banner_shows_the_url_and_every_login_with_its_password() -> None:
     rows = [line.split() for line in banner.splitlines() if line.startswith("  ")]
     assert [row[:2] for row in rows[1:]] == [
         [name, "kechuang-demo"]
-        for name in ("operator", "enterprise", "tto", "researcher", "reviewer", "facility", "investor")
+        for name in ("operator", "enterprise", "tto", "tto.head", "researcher", "reviewer", "facility", "investor")
     ]
 
 

@@ -95,6 +95,7 @@ def _register_routers() -> None:
     from kechuang.notifications.api import router as notifications_router
     from kechuang.review.api import router as review_router
     from kechuang.search.api import router as search_router
+    from kechuang.transfer.api import router as transfer_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", ledger_router)
@@ -102,6 +103,7 @@ def _register_routers() -> None:
     api.add_router("/", notifications_router)
     api.add_router("/", review_router)
     api.add_router("/", challenges_router)
+    api.add_router("/transfer", transfer_router)
 
 
 _register_routers()

@@ -149,17 +149,28 @@ def start_reminders() -> Any:
     return loop
 
 
+def start_idle_alerts() -> Any:
+    """The transfer app's idle-clock check (北京条例 §11, hourly) as a thread of this process."""
+    from kechuang.transfer.idle_alerts import IdleAlertLoop
+
+    loop = IdleAlertLoop()
+    loop.start()
+    return loop
+
+
 def cmd_worker(rest: Sequence[str]) -> int:
-    """Run django-tasks-db's ``db_worker`` with any of its options, the ledger's sequencer and the
-    reminder loop beside it."""
+    """Run django-tasks-db's ``db_worker`` with any of its options, the ledger's sequencer, the
+    reminder loop and the idle-achievement check beside it."""
     setup_django()
     from django.core.management import load_command_class
 
     sequencer = start_sequencer()
     reminders = start_reminders()
+    idle_alerts = start_idle_alerts()
     try:
         load_command_class("django_tasks_db", "db_worker").run_from_argv(["kechuang", "worker", *rest])
     finally:
+        idle_alerts.stop()
         reminders.stop()
         sequencer.stop()
     return 0
@@ -338,6 +349,7 @@ def prepare_demo() -> None:
     _call("seed_demo", verbosity=1)
     _call("ledger_seed_demo", verbosity=1)
     _call("challenges_seed_demo", verbosity=1)
+    _call("transfer_seed_demo", verbosity=1)
     _call("search_reindex")
 
 

@@ -161,6 +161,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 SEARCH_INDEX_DIR = VAR_DIR / "search" / "index"
+# Uploaded files (deal documents) live under var/, never under the working directory; they are not
+# served as static files: each app's view checks who may download them.
+MEDIA_ROOT = VAR_DIR / "media"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True

@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("kechuang.notifications.urls")),
     path("review/", include("kechuang.review.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
+    path("transfer/", include("kechuang.transfer.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -69,7 +69,7 @@ def test_seed_demo_reports_what_it_made_then_that_nothing_was_missing() -> None:
     first = run("seed_demo")
     assert first.startswith(
         "Demo region loaded: declared relations 2, employment history rows 4, expert profiles 14, "
-        "membership requests 4, memberships 22,"
+        "membership requests 4, memberships 23,"
     )
     assert run("seed_demo").strip() == "The demo region is loaded already; nothing to add."
     assert run("seed_demo", verbosity=0) == ""

@@ -29,6 +29,7 @@ ROLE_LOGINS = {
     "operator": Role.OPERATOR,
     "enterprise": Role.ADMIN,
     "tto": Role.TTO_OFFICER,
+    "tto.head": Role.ADMIN,
     "researcher": Role.MEMBER,
     "reviewer": Role.REVIEWER,
     "facility": Role.FACILITY_MANAGER,
@@ -65,7 +66,7 @@ def test_seeding_twice_changes_nothing() -> None:
     assert dict(first) == {
         "organizations": after_first["Organization"] - 1,  # the other one is the pending proposal
         "users": after_first["User"],
-        "memberships": 22,
+        "memberships": 23,
         "expert profiles": after_first["ExpertProfile"],
         "works": after_first["Work"],
         "membership requests": 4,

@@ -45,6 +45,7 @@ def test_search_finds_active_organisations_and_public_experts_only(client: Clien
         {"kind": "organization", "label": "机构", "count": 1},
         {"kind": "expert", "label": "专家", "count": 1},
         {"kind": "challenge", "label": "榜单", "count": 0},
+        {"kind": "achievement", "label": "科技成果", "count": 0},
     ]
 
 
@@ -113,4 +114,4 @@ def test_the_reindex_command_rebuilds_from_the_database(capsys: pytest.CaptureFi
     OrganizationFactory()
     ExpertProfileFactory()
     call_command("search_reindex")
-    assert capsys.readouterr().out.startswith("indexed 1 organization, 1 expert, 0 challenge in ")
+    assert capsys.readouterr().out.startswith("indexed 1 organization, 1 expert, 0 challenge, 0 achievement in ")

@@ -113,7 +113,7 @@ def test_without_a_query_the_page_explains_what_can_be_searched(client: Client, 
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="search-empty-query"' in html
-    assert "You can search: Organizations · Experts · Challenge lists." in html
+    assert "You can search: Organizations · Experts · Challenge lists · Achievements." in html
     assert hits(response) == []
     assert tabs(response) == {}
 
@@ -126,6 +126,7 @@ def test_a_query_finds_every_kind_grouped_by_kind_with_a_count_per_tab(client: C
         "organization": (2, False),
         "expert": (2, False),
         "challenge": (0, False),
+        "achievement": (0, False),
     }
     found = hits(response)
     assert sorted(found) == [
@@ -149,6 +150,7 @@ def test_a_kind_tab_shows_only_that_kind_and_keeps_the_other_counts(client: Clie
         "organization": (2, False),
         "expert": (2, True),
         "challenge": (0, False),
+        "achievement": (0, False),
     }
     assert sorted(hits(response)) == [("expert", "王立群"), ("expert", "陈思远")]
     assert '<input type="hidden" name="kind" value="expert" form="search-form">' in response.content.decode()

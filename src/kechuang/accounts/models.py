@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.accounts.enums import (
     INVERSE_RELATION,
@@ -126,7 +127,7 @@ class ExpertProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="expert_profile")
     name = BilingualTextField(_("name"), max_text_length=100)
-    title = BilingualTextField(_("title"), required=False, blank=True, max_text_length=100)
+    title = BilingualTextField(pgettext_lazy("academic rank", "title"), required=False, blank=True, max_text_length=100)
     affiliation = models.ForeignKey(
         Organization,
         null=True,

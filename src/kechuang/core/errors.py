@@ -28,6 +28,10 @@ class ErrorCode(StrEnum):
     SERVER_ERROR = "server_error"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTEGRITY = "integrity_error"
+    SHARES_NOT_100 = "shares_not_100"
+    NOT_OWNER = "not_owner"
+    POLICY_BELOW_FLOOR = "policy_below_floor"
+    SPLIT_NOT_100 = "split_not_100"
 
 
 TITLES: dict[ErrorCode, Promise] = {
@@ -45,6 +49,10 @@ TITLES: dict[ErrorCode, Promise] = {
     ErrorCode.SERVER_ERROR: _("Something went wrong on our side."),
     ErrorCode.METHOD_NOT_ALLOWED: _("This address does not accept this HTTP method."),
     ErrorCode.INTEGRITY: _("Stored records failed their integrity check; the operators have been told."),
+    ErrorCode.SHARES_NOT_100: _("The shares must add up to exactly 100%."),
+    ErrorCode.NOT_OWNER: _("Your unit does not own this."),
+    ErrorCode.POLICY_BELOW_FLOOR: _("The policy gives the team less than the law requires."),
+    ErrorCode.SPLIT_NOT_100: _("The team's shares must add up to exactly 100%."),
 }
 
 STATUS: dict[ErrorCode, int] = {
@@ -62,6 +70,10 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.SERVER_ERROR: 500,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INTEGRITY: 500,
+    ErrorCode.SHARES_NOT_100: 422,
+    ErrorCode.NOT_OWNER: 403,
+    ErrorCode.POLICY_BELOW_FLOOR: 422,
+    ErrorCode.SPLIT_NOT_100: 422,
 }
 
 

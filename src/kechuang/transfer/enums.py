@@ -70,7 +70,7 @@ class PassReason(models.TextChoices):
 class DealKind(models.TextChoices):
     """The ways to commercialise (促进科技成果转化法 §16) that involve another party."""
 
-    ASSIGNMENT = "assignment", _("Assignment")
+    ASSIGNMENT = "assignment", pgettext_lazy("deal kind", "Assignment")
     LICENCE = "licence", _("Licence")
     EQUITY = "equity", _("Investment as equity")
     CO_DEVELOPMENT = "co_development", _("Joint development")

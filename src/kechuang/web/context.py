@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 # A detail page lights up the list it belongs to.
 SECTION_OF = {"organization": "organizations", "expert": "experts"}
 # Other apps' pages light up their own section.
-NAMESPACE_SECTIONS = {"ledger": "records", "challenges": "challenges", "review": "reviews"}
+NAMESPACE_SECTIONS = {"ledger": "records", "challenges": "challenges", "review": "reviews", "transfer": "transfer"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         {"label": _("Home"), "url": reverse("web:home"), "name": "home"},
         {"label": _("Challenges"), "url": reverse("challenges:list"), "name": "challenges"},
+        {"label": _("Technology transfer"), "url": reverse("transfer:market"), "name": "transfer"},
         {"label": _("Organizations"), "url": reverse("web:organizations"), "name": "organizations"},
         {"label": _("Experts"), "url": reverse("web:experts"), "name": "experts"},
         {"label": _("Trusted records"), "url": reverse("ledger:entries"), "name": "records"},

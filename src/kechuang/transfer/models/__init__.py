@@ -1,7 +1,7 @@
 """Tables of the transfer app, split by area; everything is re-exported here."""
 
 from kechuang.transfer.models.achievements import IDLE_AFTER, Achievement, Completer, ReleaseRequest
-from kechuang.transfer.models.deals import Deal, DealDocument, DealStageChange
+from kechuang.transfer.models.deals import Deal, DealDocument, DealSettings, DealStageChange
 from kechuang.transfer.models.income import (
     Deduction,
     Distribution,
@@ -26,6 +26,7 @@ __all__ = [
     "Completer",
     "Deal",
     "DealDocument",
+    "DealSettings",
     "DealStageChange",
     "Deduction",
     "Distribution",

@@ -18,6 +18,11 @@ from kechuang.core.money import Money
 from kechuang.transfer.enums import DealKind, DealStage, FirstRefusal, LicenceScope, PricingMethod
 from kechuang.transfer.models.achievements import Achievement
 
+# 促进科技成果转化法 §18 requires a negotiated price to be publicised inside the unit but fixes no
+# length; 15 calendar days is common practice, and each unit may set its own (DealSettings).
+DEFAULT_PUBLICITY_DAYS = 15
+MAX_PUBLICITY_DAYS = 60
+
 
 class Deal(models.Model):
     achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="deals")
@@ -43,6 +48,8 @@ class Deal(models.Model):
     publicity_starts_on = models.DateField(_("public notice from"), null=True, blank=True)
     publicity_ends_on = models.DateField(_("public notice until"), null=True, blank=True)
     publicity_text = models.TextField(_("public notice"), blank=True, max_length=4000)
+    # Calendar days of the notice, taken from the seller's DealSettings when the deal is opened.
+    publicity_days = models.PositiveSmallIntegerField(_("public notice days"), default=DEFAULT_PUBLICITY_DAYS)
     # {"technology": …, "buyer": …, "plan": …, "approvals": …}: the 尽职免责 record.
     diligence = models.JSONField(_("due-diligence record"), default=dict, blank=True)
     approved_by = models.ForeignKey(
@@ -73,6 +80,10 @@ class Deal(models.Model):
                 condition=~Q(kind=DealKind.EQUITY) | Q(equity_shares__gt=0), name="deal_equity_has_shares"
             ),
             models.CheckConstraint(condition=~Q(seller=models.F("buyer")), name="deal_buyer_not_seller"),
+            models.CheckConstraint(
+                condition=Q(publicity_days__gte=1, publicity_days__lte=MAX_PUBLICITY_DAYS),
+                name="deal_publicity_days_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,6 +105,8 @@ class DealDocument(models.Model):
     file = models.FileField(_("file"), upload_to="transfer/deals/%Y/")
     sha256 = models.CharField(max_length=64, editable=False)
     size = models.PositiveBigIntegerField(editable=False)
+    # The type read from the file's first bytes when it was uploaded, served back with it.
+    content_type = models.CharField(max_length=100, editable=False, default="application/octet-stream")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -121,3 +134,27 @@ class DealStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage} → {self.to_stage}"
+
+
+class DealSettings(models.Model):
+    """A unit's own settings for its deals: how many calendar days a negotiated price is publicised."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="deal_settings", verbose_name=_("unit")
+    )
+    publicity_days = models.PositiveSmallIntegerField(_("public notice days"), default=DEFAULT_PUBLICITY_DAYS)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deal settings")
+        verbose_name_plural = _("deal settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(publicity_days__gte=1, publicity_days__lte=MAX_PUBLICITY_DAYS),
+                name="deal_settings_publicity_days_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.publicity_days}"

@@ -38,8 +38,14 @@ class Policy(models.Model):
     cash_bp = models.PositiveIntegerField(_("share of net cash income (basis points)"))
     equity_bp = models.PositiveIntegerField(_("share of equity (basis points)"))
     profit_bp = models.PositiveIntegerField(_("share of operating profit (basis points)"))
+    # The years profit is shared: at least ``profit_years_min`` (what the floor holds the unit to) and at most
+    # ``profit_years``; an institution's own policy usually states one figure, both then the same.
     profit_years = models.PositiveSmallIntegerField(_("years of profit sharing"))
+    profit_years_min = models.PositiveSmallIntegerField(_("years of profit sharing at least"), default=0)
     citation = models.TextField(_("citation"), max_length=2000)
+    # For a row carrying the law: the key of its rule in the distribution engine's data
+    # (``distribution/data/legal_floors.json``), which keeps those rows one per rule.
+    rule_key = models.CharField(_("legal rule"), max_length=64, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -63,6 +69,10 @@ class Policy(models.Model):
                 condition=Q(scope__in=[PolicyScope.NATIONAL, PolicyScope.LOCAL]) | Q(institution__isnull=False),
                 name="policy_institution_for_own_rules",
             ),
+            models.CheckConstraint(
+                condition=Q(profit_years_min__lte=F("profit_years")), name="policy_profit_years_in_order"
+            ),
+            models.UniqueConstraint(fields=["rule_key"], condition=~Q(rule_key=""), name="policy_legal_rule_once"),
         ]
 
     def __str__(self) -> str:
@@ -90,14 +100,24 @@ class Receipt(models.Model):
         verbose_name_plural = _("receipts")
         constraints = [
             models.CheckConstraint(condition=Q(deductions_fen__gte=0), name="receipt_deductions_not_negative"),
+            # Net income (北京条例 §12) is the gross less the deductions; a reversal (a refund, negative) nets
+            # symmetrically, -(|gross| − deductions), as the distribution engine does, so a reversal of a
+            # whole receipt carries the same deductions and exactly the negated net income.
             models.CheckConstraint(
-                condition=Q(net_fen=F("gross_fen") - F("deductions_fen")), name="receipt_net_is_gross_less_deductions"
+                condition=Q(reverses__isnull=True, net_fen=F("gross_fen") - F("deductions_fen"))
+                | Q(reverses__isnull=False, net_fen=F("gross_fen") + F("deductions_fen")),
+                name="receipt_net_income_by_sign",
             ),
             # Income is positive; only a reversal, which names what it reverses, goes below zero.
             models.CheckConstraint(
                 condition=Q(reverses__isnull=True, gross_fen__gte=0, net_fen__gte=0, shares__gte=0)
-                | Q(reverses__isnull=False, gross_fen__lte=0, shares__lte=0),
+                | Q(reverses__isnull=False, gross_fen__lte=0, net_fen__lte=0, shares__lte=0),
                 name="receipt_sign_by_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ReceiptKind.REVERSAL, reverses__isnull=False)
+                | (~Q(kind=ReceiptKind.REVERSAL) & Q(reverses__isnull=True)),
+                name="receipt_reversal_names_its_receipt",
             ),
         ]
 
@@ -195,6 +215,9 @@ class Distribution(models.Model):
     ledger_entry = models.ForeignKey(
         "ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # The record whose salted commitment is the ledger entry, kept verbatim so it can be disclosed with the
+    # entry's salt and opened offline (ADR 0006) however the rows it was built from change later.
+    committed = models.JSONField(_("committed record"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -230,6 +253,8 @@ class Payout(models.Model):
     ledger_entry = models.ForeignKey(
         "ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # The committed record of this payout, which its owner discloses with the entry's salt (see Distribution).
+    committed = models.JSONField(_("committed record"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["distribution", "id"]

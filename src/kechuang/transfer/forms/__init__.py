@@ -1,0 +1,1 @@
+"""Forms of the transfer app's pages, one module per area."""

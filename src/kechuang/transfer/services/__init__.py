@@ -1,0 +1,1 @@
+"""Writes of the transfer app, one module per area; import the module you need (``services.registry``)."""
