@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -154,6 +155,14 @@ def test_the_banner_shows_the_url_and_every_login_with_its_password() -> None:
         [name, "kechuang-demo"]
         for name in ("operator", "enterprise", "tto", "tto.head", "researcher", "reviewer", "facility", "investor")
     ]
+
+
+def test_the_banner_says_where_the_demo_writes_its_emails(settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = "/srv/demo/mail"
+    with translation.override("en"):
+        banner = demo_banner(host=EVERY_INTERFACE, port=8123)
+    assert "E-mails (password resets, notifications) are written to /srv/demo/mail." in banner
 
 
 # ---------------------------------------------------------------- a real `kechuang demo`

@@ -356,6 +356,7 @@ def prepare_demo() -> None:
 def demo_banner(*, host: str, port: int) -> str:
     """The URL and the table of demo logins with their password."""
     setup_django()
+    from django.conf import settings
     from django.utils.translation import gettext as _
 
     from kechuang.accounts.demo import demo_logins, demo_password
@@ -378,6 +379,9 @@ def demo_banner(*, host: str, port: int) -> str:
             format_table(rows),
             "",
             _("The experts' accounts use the same password. Press Ctrl-C to stop."),
+            _("E-mails (password resets, notifications) are written to %(path)s.") % {"path": settings.EMAIL_FILE_PATH}
+            if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend")
+            else "",
             "",
         ]
     )
@@ -463,6 +467,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ensure_port_free(args.host, args.port)
     # Links in e-mails (password reset) must point at the port the demo really serves.
     os.environ.setdefault("KECHUANG_SITE_URL", f"http://{bind_address(local_host(args.host), args.port)}")
+    # The demo's many notification e-mails go to files under var/mail, not over the console banner.
+    os.environ.setdefault("KECHUANG_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     setup_django()
     prepare_demo()
     return run_demo_processes(host=args.host, port=args.port, workers=args.workers)

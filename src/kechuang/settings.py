@@ -181,6 +181,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = conf.value_str("KECHUANG_EMAIL_BACKEND")
+# Where the file-based backend (the demo's) writes each message, one file per sending.
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = conf.value_str("KECHUANG_EMAIL_HOST")
 EMAIL_PORT = conf.value_int("KECHUANG_EMAIL_PORT")
 DEFAULT_FROM_EMAIL = conf.value_str("KECHUANG_DEFAULT_FROM_EMAIL")
