@@ -165,6 +165,21 @@ def test_a_reviewer_outside_the_pool_or_at_her_limit_is_refused(setup: Setup) ->
     assert code == "conflict"
 
 
+def test_a_second_reviewer_from_one_organisation_is_refused_when_the_call_forbids_it(setup: Setup) -> None:
+    employer = OrganizationFactory()
+    first, second = setup.reviewers[0], setup.reviewers[1]
+    for reviewer in (first, second):  # both have expert profiles (make_reviewer)
+        reviewer.expert_profile.affiliation = employer
+        reviewer.expert_profile.save(update_fields=["affiliation"])
+    assign_all(setup, [(0, 0)])
+    Call.objects.filter(pk=setup.call.pk).update(distinct_organizations=True)
+    code, _ = code_of(lambda: services.assign(actor=setup.operator, item=setup.items[0], reviewer=second, reason="x"))
+    assert code == "conflict"
+    assert setup.items[0].assignments.filter(reviewer=second).count() == 0
+    # Another item, where no one from that organisation reviews yet, takes her.
+    assert services.assign(actor=setup.operator, item=setup.items[1], reviewer=second, reason="x").reviewer == second
+
+
 def test_unassign_and_replace_with_alternate(setup: Setup, django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.start_assignment(actor=setup.operator, call=setup.call)

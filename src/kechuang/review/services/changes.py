@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kechuang.accounts.models import User
+from kechuang.accounts.models import ExpertProfile, User
 from kechuang.core.audit import record_event
 from kechuang.core.errors import DomainError, ErrorCode
 from kechuang.core.permissions import require
@@ -53,6 +53,18 @@ def _live_load(call: Call, reviewer_id: int) -> int:
     ).count()
 
 
+def _shares_organization(call: Call, item: Item, reviewer_id: int) -> bool:
+    """Under the call's rule "no two reviewers of an item from one organisation": whether ``reviewer_id``
+    works where a reviewer already on ``item`` works (the current affiliation, as the solver reads it)."""
+    if not call.distinct_organizations:
+        return False
+    on_item = Assignment.objects.filter(
+        item=item, status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.SUBMITTED]
+    ).exclude(reviewer_id=reviewer_id)
+    employer = ExpertProfile.objects.filter(user_id=reviewer_id, affiliation__isnull=False).values("affiliation_id")
+    return ExpertProfile.objects.filter(user_id__in=on_item.values("reviewer_id"), affiliation_id__in=employer).exists()
+
+
 @transaction.atomic
 def assign(*, actor: User, item: Item, reviewer: User, reason: str) -> Assignment:
     """Put a pool reviewer on an item by hand. Refuses a conflicted reviewer, one already on it,
@@ -69,6 +81,11 @@ def assign(*, actor: User, item: Item, reviewer: User, reason: str) -> Assignmen
         raise DomainError(ErrorCode.DUPLICATE, _("This reviewer is already assigned to the item."))
     if _live_load(call, reviewer.pk) >= member.max_load:
         raise DomainError(ErrorCode.CONFLICT, _("This reviewer has reached her load limit in the call."))
+    if _shares_organization(call, item, reviewer.pk):
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            _("Another reviewer of this item works at the same organisation, which this call does not allow."),
+        )
     if existing is None:
         existing = Assignment(item=item, reviewer=reviewer)
     before = existing.status or None
@@ -111,6 +128,8 @@ def _promote(item: Item, *, actor: User | None, why: str) -> Assignment | None:
         if member is None or selectors.conflicts_of(item, alternate.reviewer_id):
             continue
         if _live_load(call, alternate.reviewer_id) >= member.max_load:
+            continue
+        if _shares_organization(call, item, alternate.reviewer_id):
             continue
         alternate.status = AssignmentStatus.ASSIGNED
         alternate.alternate_rank = None
