@@ -33,6 +33,18 @@ def pytest_configure(config: pytest.Config) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts in the site's default language. A request through the test client runs in the
+    test's thread, and LocaleMiddleware leaves the language it chose active there; without this, a test
+    that sent ``Accept-Language: en`` would change what the next test on the same worker reads."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def browser_page(live_server: Any) -> Iterator[Any]:
     """A Playwright page in Debian's Chromium, pointed at the live server."""
