@@ -136,3 +136,34 @@ def test_an_achievements_page_reads_a_fixed_number_of_queries(client: Client) ->
     build.open_deal(people, achievement)
     build.open_deal(people, achievement, licence_scope="non_exclusive")
     assert queries(client, url) == before
+
+
+def test_the_register_form_starts_with_the_only_unit_and_todays_date(client: Client) -> None:
+    people = build.cast()
+    client.force_login(people.tto)
+    html = client.get(reverse("transfer:achievement_create")).content.decode()
+    # <input type="date"> shows only an ISO value; a localised one (2026/11/24) would leave it empty.
+    date_input = f'name="registered_on" value="{timezone.localdate().isoformat()}"'
+    unit_option = f'<option value="{people.university.pk}" selected>'
+    assert (date_input in html, unit_option in html, 'type="checkbox" name="sectors"' in html) == (True, True, True)
+
+
+def test_the_achievements_page_links_its_team_split_for_those_allowed(client: Client) -> None:
+    people = build.cast()
+    achievement = build.register(people)
+    url = reverse("transfer:achievement", args=[achievement.pk])
+    split = f'href="{reverse("transfer:income_split", args=[achievement.pk])}"'
+    seen = {}
+    for name, user in (("tto", people.tto), ("lead", people.lead), ("company", people.company_admin)):
+        client.force_login(user)
+        seen[name] = split in client.get(url).content.decode()
+    client.logout()
+    seen["public"] = split in client.get(url).content.decode()
+    assert seen == {"tto": True, "lead": True, "company": False, "public": False}
+
+
+def test_an_empty_list_says_what_to_do(client: Client) -> None:
+    people = build.cast()
+    client.force_login(people.tto)
+    html = client.get(reverse("transfer:achievements")).content.decode()
+    assert ('data-testid="achievements-empty"' in html, reverse("transfer:home") in html) == (True, True)

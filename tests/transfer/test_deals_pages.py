@@ -180,3 +180,37 @@ def test_deal_lists_and_pages_read_as_many_queries_for_three_rows_as_for_one(cli
     services.transition(actor=people.tto, deal=deal, to=D.PUBLICITY)
     services.transition(actor=people.tto, deal=deal, to=D.ABANDONED, reason="买方退出")
     assert [queries(client, url) for url in urls] == one
+
+
+def test_a_signed_deals_page_links_its_income_for_those_who_may_see_it(client: Client) -> None:
+    people = build.cast()
+    deal = build.signed(people, build.register(people))
+    income = f'href="{reverse("transfer:deal_income", args=[deal.pk])}"'
+    seen = {}
+    for name, user in (("tto", people.tto), ("lead", people.lead), ("buyer", people.company_admin)):
+        client.force_login(user)
+        seen[name] = income in page_of(client, deal)
+    assert seen == {"tto": True, "lead": True, "buyer": False}
+
+
+def test_a_draft_has_no_income_link_and_shows_its_exact_price(client: Client) -> None:
+    people = build.cast()
+    deal = build.open_deal(people, build.register(people))
+    client.force_login(people.tto)
+    page = page_of(client, deal)
+    price = re.search(r'data-testid="price">([^<]+)<', page)
+    assert ('data-testid="income-link"' in page, price.group(1) if price else None) == (False, "¥1,000,000.00")
+
+
+def test_approval_waits_for_the_notice_with_its_reason_beside_the_button(client: Client) -> None:
+    people = build.cast()
+    deal = build.with_diligence(people, build.open_deal(people, build.register(people)))
+    deal = services.transition(actor=people.tto, deal=deal, to=D.PUBLICITY)
+    client.force_login(people.tto)
+    running = page_of(client, deal)
+    form = running[running.index('data-testid="move-approval"') :]
+    form = form[: form.index("</form>")]
+    build.end_publicity(deal)
+    over = page_of(client, deal)
+    assert ('data-testid="blocked-approval"' in form, " disabled" in form) == (True, True)
+    assert 'data-testid="blocked-approval"' not in over

@@ -197,3 +197,41 @@ def test_the_deals_income_page_reads_a_fixed_number_of_queries(client: Client) -
         assert page.content.decode().count('data-testid="receipt-row"') == n
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_income_forms_open_with_todays_date_and_no_id_twice(client: Client) -> None:
+    setup = build.ready()
+    for _ in range(2):
+        build.distributed(setup, build.cash(setup))
+    client.force_login(setup.tto)
+    html = client.get(reverse("transfer:deal_income", args=[setup.deal.pk])).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    today = timezone.localdate().isoformat()
+    # <input type="date"> shows only an ISO value; a localised one (2026/11/24) would leave the field empty.
+    assert (f'name="received_on" value="{today}"' in html, sorted({i for i in ids if ids.count(i) > 1})) == (True, [])
+
+
+def test_a_cash_receipt_shows_no_shares_and_the_page_links_back(client: Client) -> None:
+    setup = build.ready()
+    build.cash(setup)
+    client.force_login(setup.tto)
+    html = client.get(reverse("transfer:deal_income", args=[setup.deal.pk])).content.decode()
+    row = html[html.index('data-testid="receipt-row"') :]
+    cells = re.findall(r'<td class="num[^"]*" data-label="[^"]*">([^<]*)<', row[: row.index("</tr>")])
+    assert (cells[-1], f'href="{reverse("transfer:deal", args=[setup.deal.pk])}"' in html) == ("—", True)
+
+
+def test_the_policy_form_starts_with_the_only_unit_and_todays_date(client: Client) -> None:
+    setup = build.setting()
+    client.force_login(setup.tto)
+    html = client.get(reverse("transfer:income_policies")).content.decode()
+    today = timezone.localdate().isoformat()
+    selected = f'<option value="{setup.people.university.pk}" selected>'
+    assert (selected in html, f'name="effective_from" value="{today}"' in html) == (True, True)
+
+
+def test_an_empty_statement_says_when_payouts_appear(client: Client) -> None:
+    setup = build.setting()
+    client.force_login(setup.lead)
+    html = client.get(reverse("transfer:statements")).content.decode()
+    assert ('data-testid="statement-empty"' in html, reverse("transfer:home") in html) == (True, True)

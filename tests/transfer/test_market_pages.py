@@ -81,3 +81,13 @@ def test_a_cards_page_and_feedback_read_a_fixed_number_of_queries(client: Client
     answer(PassReason.TOO_EARLY)
     answer(PassReason.ROUTE_UNCLEAR)
     assert [queries(client, url) for url in urls] == one
+
+
+def test_passing_without_a_reason_is_refused_with_one_clear_message(client: Client) -> None:
+    people = build.cast()
+    card = _card(people, "一")
+    client.force_login(people.company_admin)
+    url = reverse("transfer:opportunity_answer", args=[card.pk])
+    answered = client.post(url, {"organization": people.company.pk, "kind": InterestKind.PASSED}, follow=True)
+    shown = [str(message) for message in answered.context["messages"]]
+    assert (len(shown), card.interests.count()) == (1, 0)

@@ -2,11 +2,13 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from kechuang.transfer.views import achievements, deals, income, market, registry
+from kechuang.transfer.views import achievements, deals, home, income, market, registry
 
 app_name = "transfer"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # The landing page: the parts of the app the viewer can use.
+    path("", home.transfer_home, name="home"),
     # Achievements (科技成果) and the completers' release requests.
     path("achievements/", achievements.achievement_list, name="achievements"),
     path("achievements/new/", achievements.achievement_create, name="achievement_create"),

@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         {"label": _("Home"), "url": reverse("web:home"), "name": "home"},
         {"label": _("Challenges"), "url": reverse("challenges:list"), "name": "challenges"},
-        {"label": _("Technology transfer"), "url": reverse("transfer:market"), "name": "transfer"},
+        {"label": _("Technology transfer"), "url": reverse("transfer:home"), "name": "transfer"},
         {"label": _("Organizations"), "url": reverse("web:organizations"), "name": "organizations"},
         {"label": _("Experts"), "url": reverse("web:experts"), "name": "experts"},
         {"label": _("Trusted records"), "url": reverse("ledger:entries"), "name": "records"},

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.models import Organization, User
@@ -24,6 +25,9 @@ from kechuang.transfer.services.achievements import CompleterSpec
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 SHORT_TEXTAREA = forms.Textarea(attrs={"rows": 3})
+# An <input type="date"> takes only ISO dates; without a format Django renders the localised 2026/11/24, which the
+# browser discards, leaving the field empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LEAD_WORDS = {"lead", "负责人", "*"}
 
 
@@ -131,22 +135,32 @@ class AchievementForm(forms.Form):
         required=False,
         help_text=_("For a patent: the CNIPA application number, e.g. 202310123456.7. None for a technical secret."),
     )
-    trl = forms.IntegerField(label=_("Technology readiness level (1–9)"), min_value=1, max_value=9)
+    trl = forms.IntegerField(
+        label=_("Technology readiness level (1–9)"),
+        min_value=1,
+        max_value=9,
+        help_text=_(
+            "1–3: principle and concept proven in the laboratory; 4–6: a prototype validated in a relevant "
+            "environment; 7–9: demonstrated, qualified and in operation."
+        ),
+    )
     funding = forms.CharField(
         label=_("Funding sources"),
         widget=SHORT_TEXTAREA,
         required=False,
         help_text=_("One per line: source | project number. Seen only by the unit and the completers."),
     )
-    sectors = forms.MultipleChoiceField(label=_("Sectors"), choices=sector_choices, required=False)
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"), choices=sector_choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     registered_on = forms.DateField(
         label=_("Registered with the unit on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
         help_text=_("Starts the one-year clock of the Beijing regulations (Art. 11); it cannot be changed later."),
     )
     completers = forms.CharField(
         label=_("Completers"),
-        widget=TEXTAREA,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "@zhangsan | 60 | lead\n李四 | 40"}),
         help_text=_(
             "One per line: @user name (or a name) | contribution in % | lead. The contributions add up to 100%; "
             "exactly one lead. Contributions are seen only by the unit and the completers."
@@ -160,6 +174,12 @@ class AchievementForm(forms.Form):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)  # noqa: S101 - narrows the type
         owner.queryset = managed_units(user)
+        if achievement is None and not self.is_bound:
+            units = list(owner.queryset[:2])
+            # One unit needs no choosing; and most results are registered on the day they are entered.
+            if len(units) == 1:
+                self.initial.setdefault("owner", units[0].pk)
+            self.initial.setdefault("registered_on", timezone.localdate())
         if achievement is not None:
             owner.queryset = Organization.objects.filter(pk=achievement.owner_id)
             owner.disabled = True

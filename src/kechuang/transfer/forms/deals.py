@@ -17,6 +17,8 @@ from kechuang.transfer.models.deals import MAX_PUBLICITY_DAYS
 from kechuang.transfer.services.deals import Terms
 
 SHORT_TEXTAREA = forms.Textarea(attrs={"rows": 3})
+# <input type="date"> takes only ISO dates: without a format the localised 2026/11/24 is discarded by the browser.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MoneyField(forms.CharField):
@@ -34,7 +36,10 @@ class DealForm(forms.Form):
     buyer = forms.ModelChoiceField(label=_("Buyer"), queryset=Organization.objects.none(), widget=InlineSelect)
     kind = forms.ChoiceField(label=_("Kind of deal"), choices=DealKind.choices)
     licence_scope = forms.ChoiceField(
-        label=_("Licence scope"), choices=[("", "—"), *LicenceScope.choices], required=False
+        label=_("Licence scope"),
+        choices=[("", "—"), *LicenceScope.choices],
+        required=False,
+        help_text=_("For a licence only: exclusive, sole or non-exclusive."),
     )
     pricing = forms.ChoiceField(
         label=_("Pricing method"),
@@ -44,8 +49,17 @@ class DealForm(forms.Form):
     price = MoneyField(
         label=_("Price"), help_text=_("In yuan, e.g. 100万. For an investment as equity: the valuation.")
     )
-    equity_shares = forms.IntegerField(label=_("Shares received"), required=False, min_value=1)
-    usage_right_only = forms.BooleanField(label=_("Only a usage right is contributed"), required=False)
+    equity_shares = forms.IntegerField(
+        label=_("Shares received"),
+        required=False,
+        min_value=1,
+        help_text=_("For an investment as equity only: the shares the unit receives for the result."),
+    )
+    usage_right_only = forms.BooleanField(
+        label=_("Only a usage right is contributed"),
+        required=False,
+        help_text=_("For an investment as equity: the unit keeps ownership and contributes the right to use it."),
+    )
     notes = forms.CharField(label=_("Notes"), widget=SHORT_TEXTAREA, max_length=4000, required=False)
 
     def __init__(self, *args: Any, seller_id: int, deal: Deal | None = None, **kwargs: Any) -> None:
@@ -131,9 +145,9 @@ class MoveForm(forms.Form):
     """The inputs of one next step (its target comes in the page's ``to`` field): a reason (required to close
     or abandon), and the contract for signing."""
 
-    reason = forms.CharField(label=_("Reason"), widget=SHORT_TEXTAREA, max_length=2000, required=False)
+    reason = forms.CharField(label=_("Note"), widget=SHORT_TEXTAREA, max_length=2000, required=False)
     contract_number = forms.CharField(label=_("Contract number"), max_length=60, required=False)
-    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, target: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,7 +156,16 @@ class MoveForm(forms.Form):
                 del self.fields["contract_number"]
                 del self.fields["signed_on"]
             if target in (DealStage.CLOSED, DealStage.ABANDONED):
-                self.fields["reason"].required = True
+                reason = self.fields["reason"]
+                reason.required = True
+                reason.label = _("Reason")
+                reason.help_text = (
+                    _("Why the deal is finished, e.g. every payment has been received.")
+                    if target == DealStage.CLOSED
+                    else _("Why the deal is given up; it stays in the history.")
+                )
+            else:
+                self.fields["reason"].help_text = _("Optional; kept in the deal's history.")
 
 
 class DocumentForm(forms.Form):

@@ -21,6 +21,8 @@ from kechuang.transfer.models import Completer
 from kechuang.transfer.services.income import DeductionSpec
 
 HUNDRED = Decimal(100)
+# <input type="date"> takes only ISO dates: without a format the localised 2026/11/24 is discarded by the browser.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PercentField(forms.DecimalField):
@@ -61,7 +63,7 @@ class PolicyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Its title, document number and article, as published (Law, Art. 44)."),
     )
-    effective_from = forms.DateField(label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("In force from"), widget=DATE)
     cash = PercentField(label=_("Team's share of net cash income (%)"))
     equity = PercentField(label=_("Team's share of equity (%)"))
     profit = PercentField(label=_("Team's share of operating profit (%)"))
@@ -72,6 +74,9 @@ class PolicyForm(forms.Form):
         field = self.fields["institution"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
         field.queryset = Organization.objects.filter(pk__in=[unit.pk for unit in units]).order_by("pk")
+        chosen = [unit.pk for unit in units]
+        if len(chosen) == 1 and not self.is_bound:
+            self.initial.setdefault("institution", chosen[0])
 
 
 class SplitForm(forms.Form):
@@ -104,9 +109,18 @@ class ReceiptForm(OnceForm):
     """A receipt with up to one itemised deduction of each kind (the API takes any number)."""
 
     kind = forms.ChoiceField(label=_("Kind of income"), choices=RECEIPT_KINDS)
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
-    gross = MoneyField(label=_("Amount received"), required=False, help_text=_("Cash, in yuan, e.g. 100万."))
-    shares = forms.IntegerField(label=_("Shares received"), required=False, min_value=0)
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    gross = MoneyField(
+        label=_("Amount received"),
+        required=False,
+        help_text=_("Cash, in yuan, e.g. 100万. Leave empty for an equity grant."),
+    )
+    shares = forms.IntegerField(
+        label=_("Shares received"),
+        required=False,
+        min_value=0,
+        help_text=_("For an equity grant only: the number of shares."),
+    )
     tax_label = forms.CharField(label=_("Related taxes: what"), max_length=200, required=False)
     tax_amount = MoneyField(label=_("Related taxes: amount"), required=False)
     maintenance_label = forms.CharField(label=_("Maintaining the result: what"), max_length=200, required=False)
@@ -126,7 +140,7 @@ class ReceiptForm(OnceForm):
 
 
 class ReversalForm(OnceForm):
-    received_on = forms.DateField(label=_("Taken back on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Taken back on"), widget=DATE)
     gross = MoneyField(
         label=_("Amount taken back"),
         required=False,

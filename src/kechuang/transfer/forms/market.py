@@ -48,7 +48,12 @@ class OpportunityForm(forms.Form):
 class InterestForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("For the company"), queryset=Organization.objects.none())
     kind = forms.ChoiceField(label=_("Your answer"), choices=InterestKind.choices, widget=forms.RadioSelect)
-    pass_reason = forms.ChoiceField(label=_("Why you pass"), choices=[("", "—"), *PassReason.choices], required=False)
+    pass_reason = forms.ChoiceField(
+        label=_("Why you pass"),
+        choices=[("", "—"), *PassReason.choices],
+        required=False,
+        help_text=_("Needed when you pass: the unit learns what industry is missing."),
+    )
     comment = forms.CharField(label=_("Comment"), widget=TEXTAREA, max_length=2000, required=False)
 
     def __init__(self, *args: Any, organizations: list[Organization], **kwargs: Any) -> None:

@@ -163,12 +163,31 @@ def seller_initial(organization: Organization) -> dict[str, Any]:
 
 
 class NonTechnicalRowForm(forms.Form):
-    """One non-technical item; a row left wholly empty is ignored."""
+    """One non-technical item; a row left wholly empty is ignored, a row begun needs all three parts.
+
+    The parts are not marked required: the rows are optional, and an asterisk on each would say otherwise."""
 
     # A blank first choice: a browser sends a select's first option, and a row left untouched must stay empty.
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *NonTechnicalItem.choices], widget=InlineSelect)
-    label = forms.CharField(label=pgettext_lazy("non-technical item", "What"), max_length=200)
-    amount = MoneyField(label=_("Amount (yuan)"))
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", "—"), *NonTechnicalItem.choices], widget=InlineSelect, required=False
+    )
+    label = forms.CharField(label=pgettext_lazy("non-technical item", "What"), max_length=200, required=False)
+    amount = MoneyField(label=_("Amount (yuan)"), required=False)
+
+    PARTS = ("kind", "label", "amount")
+
+    def filled(self) -> bool:
+        """Whether the row holds anything (after cleaning); an emptied row counts as no row."""
+        cleaned = getattr(self, "cleaned_data", None) or {}
+        return any(cleaned.get(name) not in (None, "") for name in self.PARTS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.filled():
+            for name in self.PARTS:
+                if cleaned.get(name) in (None, "") and name not in self.errors:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
+        return cleaned
 
 
 class OptionalRows(forms.BaseFormSet[NonTechnicalRowForm]):
@@ -183,7 +202,7 @@ class OptionalRows(forms.BaseFormSet[NonTechnicalRowForm]):
                 kind=f.cleaned_data["kind"], label=f.cleaned_data["label"], amount=f.cleaned_data["amount"]
             )
             for f in self.forms
-            if f.has_changed() and f.cleaned_data
+            if f.has_changed() and f.filled()
         ]
 
 

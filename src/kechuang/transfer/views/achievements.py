@@ -36,6 +36,7 @@ from kechuang.transfer.selectors import achievements as selectors
 from kechuang.transfer.selectors import deals as deal_selectors
 from kechuang.transfer.selectors import market as market_selectors
 from kechuang.transfer.services import achievements as services
+from kechuang.transfer.services.income import INCOME_STAGES
 
 
 def user_of(request: HttpRequest) -> User:
@@ -46,15 +47,17 @@ def user_of(request: HttpRequest) -> User:
 
 def refused(request: HttpRequest, exc: DomainError, form: Any = None) -> None:
     """Show a service's refusal: field errors on the form where they fit, the rest as messages."""
-    placed = False
+    shown = False
     for field, problems in exc.errors.items():
         if form is not None and field in form.fields:
             for problem in problems:
                 form.add_error(field, problem)
-            placed = True
+            shown = True
         elif " ".join(problems) != str(exc.detail):
             messages.error(request, " ".join(problems))
-    if not placed:
+            shown = True
+    # The generic detail ("Invalid request.") only when nothing more precise was said.
+    if not shown:
         messages.error(request, str(exc.detail))
 
 
@@ -105,13 +108,20 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     release = selectors.open_release_request(achievement) if private else None
     officer = actor is not None and actor.has_perm("transfer.change_achievement", achievement)
+    deals = list(deal_selectors.deals_for(actor, achievement=achievement.pk)) if actor is not None else []
     context = {
         "achievement": achievement,
         "private": private,
         "completers": [(row, str(Decimal(row.contribution_bp) / 100)) for row in selectors.completers_of(achievement)],
         "idle_since": achievement.idle_since(today),
         "cards": market_selectors.opportunities_of(achievement),
-        "deals": list(deal_selectors.deals_for(actor, achievement=achievement.pk)) if actor is not None else [],
+        "deals": deals,
+        # Signed deals whose income page the viewer may open (the seller's officers, completers, operators).
+        "income_deals": {
+            deal.pk
+            for deal in deals
+            if deal.stage in INCOME_STAGES and actor is not None and actor.has_perm("transfer.view_income", deal)
+        },
         "releases": selectors.release_requests_of(achievement) if private else [],
         "open_release": release,
         "may_edit": officer and achievement.status != AchievementStatus.WITHDRAWN,

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,6 +36,7 @@ from kechuang.transfer.models import Deal
 from kechuang.transfer.selectors import achievements as achievement_selectors
 from kechuang.transfer.selectors import deals as selectors
 from kechuang.transfer.services import deals as services
+from kechuang.transfer.services.income import INCOME_STAGES
 from kechuang.transfer.views.achievements import achievement_of, refused, user_of
 
 D = DealStage
@@ -133,20 +135,27 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, deal: Deal, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
     officer = user.has_perm("transfer.change_deal", deal)
+    missing = selectors.diligence_missing(deal)
     moves = [
-        {"to": to, "label": MOVE_LABELS[to], "form": forms.get(f"move_{to}") or MoveForm(target=to, prefix=to)}
+        {
+            "to": to,
+            "label": MOVE_LABELS[to],
+            "form": forms.get(f"move_{to}") or MoveForm(target=to, prefix=to),
+            "blocked": _blocked(deal, to, missing),
+        }
         for to in services.allowed_next(deal, user)
     ]
     history = selectors.history_of(deal)
     return {
         "deal": deal,
+        "may_see_income": deal.stage in INCOME_STAGES and user.has_perm("transfer.view_income", deal),
         "achievement": deal.achievement,
         "stepper": selectors.stepper(deal, history),
         "moves": moves,
         "officer": officer,
         "history": history,
         "documents": selectors.documents_of(deal),
-        "missing": selectors.diligence_missing(deal),
+        "missing": missing,
         "diligence_parts": [
             (DiligenceForm.base_fields[part].label, deal.diligence.get(part, "")) for part in selectors.DILIGENCE_PARTS
         ],
@@ -163,6 +172,23 @@ def _detail_context(request: HttpRequest, deal: Deal, **forms: Any) -> dict[str,
         else None,
         "receipt": deal.ledger_entry,
     }
+
+
+def _blocked(deal: Deal, to: str, missing: list[str]) -> str:
+    """Why the step to ``to`` cannot be taken yet, when the page can tell before trying ("" if it may be).
+
+    The service checks the same conditions and refuses; saying so beside a disabled button spares the officer
+    a click that can only fail."""
+    if to != D.APPROVAL:
+        return ""
+    ends = deal.publicity_ends_on
+    if deal.stage == D.PUBLICITY and ends is not None and timezone.localdate() <= ends:
+        return _("The public notice runs until %(end)s; approval is possible from the day after.") % {
+            "end": ends.isoformat()
+        }
+    if missing:
+        return _("Fill in every part of the due-diligence record below first.")
+    return ""
 
 
 @login_required

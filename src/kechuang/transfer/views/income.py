@@ -233,10 +233,21 @@ def deal_income(request: HttpRequest, pk: int) -> HttpResponse:
                 refused(request, exc, form)
     split = selectors.split_in_force(deal.achievement_id)
     receipts = selectors.receipts_of(deal)
+    # Each row's forms get ids of their own (a page must not repeat an id) and a one-time token of their own.
+    rows = [
+        {
+            "receipt": receipt,
+            "reversal_form": ReversalForm(initial={"received_on": today}, auto_id=f"id_reverse{receipt.pk}_%s")
+            if officer
+            else None,
+            "propose_form": ProposeForm(auto_id=f"id_propose{receipt.pk}_%s") if officer else None,
+        }
+        for receipt in receipts
+    ]
     context = {
         "deal": deal,
         "officer": officer,
-        "receipts": receipts,
+        "rows": rows,
         "form": form,
         "policy": selectors.applicable_policy(deal.seller, today),
         "split": split,
@@ -245,8 +256,7 @@ def deal_income(request: HttpRequest, pk: int) -> HttpResponse:
         "explanation": statements.working_texts([step.as_dict() for step in plan.explain()], _names(split))
         if plan is not None
         else [],
-        "reversal_form": ReversalForm(initial={"received_on": today}) if officer else None,
-        "propose_form": ProposeForm() if officer else None,
+        "statement_unit": deal.seller if user.has_perm("transfer.view_unit_statement", deal.seller) else None,
     }
     return render(request, "transfer/income/deal.html", context)
 

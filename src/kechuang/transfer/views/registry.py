@@ -105,7 +105,7 @@ class _Rows:
         specs = []
         self._used = []
         for index, form in enumerate(self.formset.forms):
-            if form.has_changed() and form.cleaned_data:
+            if form.has_changed() and form.filled():
                 data = form.cleaned_data
                 specs.append(services.NonTechnicalSpec(kind=data["kind"], label=data["label"], amount=data["amount"]))
                 self._used.append(index)

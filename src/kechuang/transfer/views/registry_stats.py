@@ -20,6 +20,7 @@ TOP_PROVINCES = 10
 TOP_FLOWS = 15
 MONEY_ITEM, COUNT_ITEM = "金额", "数量"
 PUBLISHED_REGIONS = (stats.BEIJING, stats.TIANJIN, stats.HEBEI)
+MAX_CHART_YEARS = 60  # a longer period is drawn with only the years that have figures
 
 
 def _money(fen: int) -> str:
@@ -59,6 +60,13 @@ def _growth_view(growth: stats.Growth) -> dict[str, Any]:
     }
 
 
+def _span(years: list[int], start: int, end: int) -> list[int]:
+    """Every year from ``start`` to ``end`` for a chart's axis, so a year without contracts shows as nothing
+    rather than vanishing (bars side by side for 2013 and 2021 would read as consecutive years); only the
+    years with figures when the period is too long to draw."""
+    return list(range(start, end + 1)) if 0 <= end - start < MAX_CHART_YEARS else years
+
+
 def _jingjinji(start: int, end: int) -> dict[str, Any]:
     """Beijing → Tianjin and Hebei by year, and the growth of their sum."""
     origin, destinations = stats.JINGJINJI
@@ -80,10 +88,11 @@ def _jingjinji(start: int, end: int) -> dict[str, Any]:
         for year, cell in sorted(years.items())
     ]
     totals = stats.yearly_totals(rows)
+    axis = _span(sorted(years), start, end) if years else []
     chart = {
-        "years": [year for year, _cell in sorted(years.items())],
-        "tianjin": [_yi(cell.get(stats.TIANJIN, 0)) for _year, cell in sorted(years.items())],
-        "hebei": [_yi(cell.get(stats.HEBEI, 0)) for _year, cell in sorted(years.items())],
+        "years": axis,
+        "tianjin": [_yi(years.get(year, {}).get(stats.TIANJIN, 0)) for year in axis],
+        "hebei": [_yi(years.get(year, {}).get(stats.HEBEI, 0)) for year in axis],
     }
     return {"table": table, "chart": chart, "growth": _growth_view(stats.growth(totals, start=start, end=end))}
 
@@ -125,12 +134,14 @@ def page_context(form: StatisticsFilterForm) -> dict[str, Any]:
     flows = sorted(stats.flow_matrix(start=start, end=end), key=lambda r: -r.technology_amount_fen)
     jingjinji = _jingjinji(start, end)
     published = _published(start, end)
+    rows_by_year = {int(r.key["year"]): r for r in by_year}
+    axis = _span(sorted(rows_by_year), start, end)
     charts = {
         "turnover": {
-            "years": [r.key["year"] for r in by_year],
-            "contracts": [r.contracts for r in by_year],
-            "technology": [_yi(r.technology_amount_fen) for r in by_year],
-            "amount": [_yi(r.contract_amount_fen) for r in by_year],
+            "years": axis if rows_by_year else [],
+            "contracts": [rows_by_year[y].contracts if y in rows_by_year else 0 for y in axis],
+            "technology": [_yi(rows_by_year[y].technology_amount_fen) if y in rows_by_year else 0 for y in axis],
+            "amount": [_yi(rows_by_year[y].contract_amount_fen) if y in rows_by_year else 0 for y in axis],
         },
         "jingjinji": jingjinji["chart"],
         "published": published["chart"],
