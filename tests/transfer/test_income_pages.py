@@ -5,6 +5,7 @@ with a preview that saves nothing, a form sent twice recording once, proposing a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from django.utils import timezone
 from kechuang.transfer.enums import DistributionStatus, SplitStatus
 from kechuang.transfer.models import Distribution, Policy, Receipt, TeamSplit
 from kechuang.transfer.services import policies
+from tests.counting import queries
 from tests.transfer import income_builders as build
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +237,15 @@ def test_an_empty_statement_says_when_payouts_appear(client: Client) -> None:
     client.force_login(setup.lead)
     html = client.get(reverse("transfer:statements")).content.decode()
     assert ('data-testid="statement-empty"' in html, reverse("transfer:home") in html) == (True, True)
+
+
+def test_the_policies_page_and_endpoint_read_as_many_queries_for_three_versions_as_for_one(client: Client) -> None:
+    setup = build.setting()
+    build.policy(setup)
+    client.force_login(setup.tto)
+    urls = ("/transfer/policies/", "/api/v1/transfer/policies")
+    one = [queries(client, url) for url in urls]
+    for later in (1, 2):
+        build.policy(setup, effective_from=build.POLICY_FROM + timedelta(days=30 * later))
+    assert Policy.objects.filter(institution=setup.people.university).count() == 3
+    assert [queries(client, url) for url in urls] == one

@@ -98,12 +98,24 @@ def test_the_public_page_labels_registry_and_published_figures(client: Client, f
     assert response.context["totals"]["contracts"] == 5
 
 
-def test_the_page_reads_a_fixed_number_of_queries(client: Client, people: b.Cast) -> None:
+STATISTICS_URLS = (
+    "/transfer/statistics/",
+    "/transfer/statistics/download.csv?table=turnover",
+    "/transfer/statistics/download.json?table=flows",
+    "/api/v1/transfer/statistics",
+    "/api/v1/transfer/statistics/flows",
+    "/api/v1/transfer/statistics/growth?start=2020&end=2024",
+    "/api/v1/transfer/statistics/published",
+)
+
+
+def test_the_page_downloads_and_endpoints_read_a_fixed_number_of_queries(client: Client, people: b.Cast) -> None:
     flow(people, year=2020, buyer_region=b.BINHAI, fen=YI, serial=1)
-    one = queries(client, "/transfer/statistics/")
+    one = [queries(client, url) for url in STATISTICS_URLS]
     for serial in range(2, 5):
         flow(people, year=2020 + serial, buyer_region=b.SHIJIAZHUANG_CHANGAN, fen=YI, serial=serial)
-    assert queries(client, "/transfer/statistics/") == one
+    assert min(one) > 0
+    assert [queries(client, url) for url in STATISTICS_URLS] == one
 
 
 def test_csv_and_json_downloads(client: Client, flows: None) -> None:
